@@ -1,0 +1,216 @@
+//! Layered configuration: built-in defaults, then an optional TOML file, then `GLIMPSE_*`
+//! environment variables, then command-line flags; the cloud's own facts come from
+//! clouds.yaml (`cloud = "name"`) or from `auth_url` alone.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::clouds::{self, CloudEntry};
+
+/// Everything that can be set, as the layers see it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Settings {
+    /// Address to serve on.
+    pub listen: SocketAddr,
+    /// Name of the cloud in clouds.yaml.
+    pub cloud: Option<String>,
+    /// Keystone URL; overrides the cloud's.
+    pub auth_url: Option<String>,
+    /// Region shown first; the cloud's `region_name` otherwise.
+    pub region_name: Option<String>,
+    /// Endpoint interface to use from the catalog.
+    pub interface: Option<String>,
+    /// Default domain of users and projects at sign-in.
+    pub user_domain_name: Option<String>,
+    pub project_domain_name: Option<String>,
+    /// Extra CA bundle (PEM) for OpenStack's TLS endpoints.
+    pub cacert: Option<PathBuf>,
+    /// Verify OpenStack's TLS certificates.
+    pub verify: Option<bool>,
+    /// Seconds for one OpenStack call, and for connecting.
+    pub timeout_secs: u64,
+    pub connect_timeout_secs: u64,
+    /// Images per Glance list page.
+    pub glance_page_size: u32,
+    /// Glance requests in flight at once for one operation over many items, per region.
+    pub concurrency: usize,
+    /// The built web UI (index.html and assets/); the UI is not served when absent.
+    pub assets_dir: Option<PathBuf>,
+    /// Mark the session cookie Secure. Leave unset behind plain http; set true behind https.
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            cloud: None,
+            auth_url: None,
+            region_name: None,
+            interface: None,
+            user_domain_name: None,
+            project_domain_name: None,
+            cacert: None,
+            verify: None,
+            timeout_secs: 30,
+            connect_timeout_secs: 5,
+            glance_page_size: 500,
+            concurrency: 8,
+            assets_dir: None,
+            secure_cookies: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Merges the layers: defaults < `config_file` (or `glimpse.toml` if present) <
+    /// `GLIMPSE_*` environment < `overrides` (command-line flags).
+    pub fn load(config_file: Option<&Path>, overrides: &impl Serialize) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config_file {
+            Some(path) if !path.is_file() => bail!("config file {} not found", path.display()),
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("glimpse.toml")),
+        }
+        figment
+            .merge(Env::prefixed("GLIMPSE_"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .context("invalid configuration")
+    }
+}
+
+/// The settings with the cloud resolved: what the application runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub auth_url: String,
+    pub default_region: Option<String>,
+    /// Regions to offer; empty means every region of the catalog.
+    pub regions: Vec<String>,
+    pub interface: String,
+    pub user_domain_name: String,
+    pub project_domain_name: String,
+    pub ca_pem: Option<Vec<u8>>,
+    pub insecure: bool,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub glance_page_size: u32,
+    pub concurrency: usize,
+    pub assets_dir: Option<PathBuf>,
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    pub fn resolve(settings: Settings) -> anyhow::Result<Self> {
+        let cloud = match &settings.cloud {
+            Some(name) => clouds::load(name)?,
+            None => CloudEntry::default(),
+        };
+        let Some(auth_url) = settings.auth_url.or(cloud.auth_url) else {
+            bail!("no Keystone URL: pass --cloud NAME (from clouds.yaml) or --auth-url URL")
+        };
+        url::Url::parse(&auth_url).with_context(|| format!("auth_url {auth_url:?} is not a URL"))?;
+        let cacert = settings.cacert.or(cloud.cacert);
+        let ca_pem = cacert
+            .map(|path| {
+                std::fs::read(&path)
+                    .with_context(|| format!("cannot read CA bundle {}", path.display()))
+            })
+            .transpose()?;
+        Ok(Self {
+            listen: settings.listen,
+            auth_url,
+            default_region: settings.region_name.or(cloud.region_name),
+            regions: cloud.regions,
+            interface: settings
+                .interface
+                .or(cloud.interface)
+                .unwrap_or_else(|| "public".into()),
+            user_domain_name: settings
+                .user_domain_name
+                .or(cloud.user_domain_name)
+                .unwrap_or_else(|| "Default".into()),
+            project_domain_name: settings
+                .project_domain_name
+                .or(cloud.project_domain_name)
+                .unwrap_or_else(|| "Default".into()),
+            ca_pem,
+            insecure: !settings.verify.or(cloud.verify).unwrap_or(true),
+            timeout: Duration::from_secs(settings.timeout_secs.max(1)),
+            connect_timeout: Duration::from_secs(settings.connect_timeout_secs.max(1)),
+            glance_page_size: settings.glance_page_size.clamp(1, 1000),
+            concurrency: settings.concurrency.max(1),
+            assets_dir: settings.assets_dir,
+            secure_cookies: settings.secure_cookies,
+        })
+    }
+
+    /// A config for tests and embedding: defaults around a Keystone URL.
+    pub fn for_auth_url(auth_url: &str) -> Self {
+        Self::resolve(Settings {
+            auth_url: Some(auth_url.to_owned()),
+            ..Settings::default()
+        })
+        .expect("valid defaults")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return figment::Error
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("glimpse.toml", "auth_url = \"http://file:5000\"\nconcurrency = 3\n")?;
+            jail.set_env("GLIMPSE_CONCURRENCY", "5");
+            let flags = serde_json::json!({"listen": "127.0.0.1:9999"});
+            let s = Settings::load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(s.auth_url.as_deref(), Some("http://file:5000"));
+            assert_eq!(s.concurrency, 5);
+            assert_eq!(s.listen.port(), 9999);
+            assert_eq!(s.timeout_secs, 30);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn cloud_from_clouds_yaml() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "my-clouds.yaml",
+                "clouds:\n  lab:\n    auth:\n      auth_url: http://k:5000/v3\n      user_domain_name: Lab\n    region_name: RegionTwo\n    regions: [RegionOne, RegionTwo]\n",
+            )?;
+            jail.set_env("OS_CLIENT_CONFIG_FILE", "my-clouds.yaml");
+            let config = Config::resolve(Settings {
+                cloud: Some("lab".into()),
+                ..Settings::default()
+            })
+            .map_err(|e| e.to_string())?;
+            assert_eq!(config.auth_url, "http://k:5000/v3");
+            assert_eq!(config.user_domain_name, "Lab");
+            assert_eq!(config.project_domain_name, "Default");
+            assert_eq!(config.default_region.as_deref(), Some("RegionTwo"));
+            assert_eq!(config.regions, vec!["RegionOne", "RegionTwo"]);
+            assert!(Config::resolve(Settings {
+                cloud: Some("nope".into()),
+                ..Settings::default()
+            })
+            .is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn needs_an_auth_url() {
+        assert!(Config::resolve(Settings::default()).is_err());
+    }
+}

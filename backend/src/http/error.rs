@@ -1,0 +1,206 @@
+//! The one error type of the HTTP API and its one status table. Every failure leaves as
+//! `{"error": {"code", "message"}}` with a status that fits; nothing else reaches a client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use json::codes;
+
+use crate::openstack::{OpenStackError, Service, glance};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request field is malformed; `field` names it.
+    #[error("{message}")]
+    InvalidInput { field: String, message: String },
+    /// The body is not the JSON the endpoint takes.
+    #[error("{0}")]
+    UnreadableBody(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("missing or wrong X-CSRF-Token header: reload the page and try again")]
+    Csrf,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    ImageNotShared(String),
+    #[error("{0}")]
+    AlreadyMember(String),
+    #[error("{message}")]
+    MemberQuotaExceeded { message: String },
+    #[error("{0}")]
+    UnknownRegion(String),
+    #[error("{0}")]
+    UpstreamUnavailable(String),
+    #[error("{0}")]
+    UpstreamTimeout(String),
+    /// A bug or an unreadable upstream answer: logged in full, shown as a generic sentence.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl Error {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The status table.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidInput { .. } => StatusCode::BAD_REQUEST,
+            Self::UnreadableBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::ImageNotShared(_) | Self::AlreadyMember(_) => StatusCode::CONFLICT,
+            Self::MemberQuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnknownRegion(_) => StatusCode::BAD_REQUEST,
+            Self::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
+            Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidInput { .. } | Self::UnreadableBody(_) => codes::INVALID_INPUT,
+            Self::Unauthenticated(_) => codes::UNAUTHENTICATED,
+            Self::Csrf => codes::CSRF,
+            Self::Forbidden(_) => codes::FORBIDDEN,
+            Self::NotFound(_) => codes::NOT_FOUND,
+            Self::ImageNotShared(_) => codes::IMAGE_NOT_SHARED,
+            Self::AlreadyMember(_) => codes::ALREADY_MEMBER,
+            Self::MemberQuotaExceeded { .. } => codes::MEMBER_QUOTA_EXCEEDED,
+            Self::UnknownRegion(_) => codes::UNKNOWN_REGION,
+            Self::UpstreamUnavailable(_) => codes::UPSTREAM_UNAVAILABLE,
+            Self::UpstreamTimeout(_) => codes::UPSTREAM_TIMEOUT,
+            Self::Internal(_) => codes::INTERNAL,
+        }
+    }
+
+    pub fn body(&self) -> json::ErrorBody {
+        json::ErrorBody {
+            code: self.code().to_owned(),
+            message: match self {
+                Self::Internal(_) => {
+                    "Something went wrong inside Glimpse; it has been logged. Try again.".into()
+                }
+                other => other.to_string(),
+            },
+            field: match self {
+                Self::InvalidInput { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn session_expired() -> Self {
+        Self::Unauthenticated("Your session has ended: please sign in again.".into())
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            Self::UpstreamUnavailable(m) | Self::UpstreamTimeout(m) => {
+                tracing::warn!(code = self.code(), "{m}")
+            }
+            _ => tracing::debug!(code = self.code(), "{self}"),
+        }
+        let body = json::ErrorResponse { error: self.body() };
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(e)
+    }
+}
+
+/// Transport failures and answers no handler has a better word for.
+impl From<OpenStackError> for Error {
+    fn from(e: OpenStackError) -> Self {
+        let what = |service: &Service| match service {
+            Service::Keystone => "sign-in and project information are unavailable",
+            Service::Glance { .. } => "images cannot be read or changed",
+        };
+        match e {
+            OpenStackError::Unavailable { service } => Self::UpstreamUnavailable(format!(
+                "Cannot reach {service}, so {}. Try again in a moment.",
+                what(&service)
+            )),
+            OpenStackError::Timeout { service } => Self::UpstreamTimeout(format!(
+                "{} did not answer in time, so {}. Try again in a moment.",
+                capitalize(&service.to_string()),
+                what(&service)
+            )),
+            OpenStackError::Status {
+                status: 401,
+                ref service,
+                ..
+            } if *service != Service::Keystone => Self::session_expired(),
+            OpenStackError::Status {
+                ref service,
+                status,
+                ..
+            } if status >= 500 => Self::UpstreamUnavailable(format!(
+                "{} failed (HTTP {status}), so {}. Try again in a moment.",
+                capitalize(&service.to_string()),
+                what(service)
+            )),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// The generic meaning of a Glance refusal; handlers that know more say more.
+impl From<glance::Error> for Error {
+    fn from(e: glance::Error) -> Self {
+        match e {
+            glance::Error::NotFound(_) => {
+                Self::NotFound("No such image, or it is not visible to this project.".into())
+            }
+            glance::Error::MemberNotFound => {
+                Self::NotFound("That project is not a member of this image.".into())
+            }
+            glance::Error::AlreadyMember => {
+                Self::AlreadyMember("That project is already a member of this image.".into())
+            }
+            glance::Error::MemberQuotaExceeded { limit } => Self::MemberQuotaExceeded {
+                message: match limit {
+                    Some(n) => format!(
+                        "This image already has the most members the cloud allows ({n}); remove one first."
+                    ),
+                    None => "This image already has the most members the cloud allows; remove one first.".into(),
+                },
+            },
+            glance::Error::NotShared => Self::ImageNotShared(
+                "Only images with visibility \"shared\" have members: make the image shared first."
+                    .into(),
+            ),
+            glance::Error::PolicyRefused { action } => Self::Forbidden(format!(
+                "Your role in this project does not allow this ({})",
+                action.replace('_', " ")
+            )),
+            glance::Error::TokenRejected => Self::session_expired(),
+            glance::Error::Invalid(message) => Self::invalid("body", message),
+            glance::Error::Upstream(e) => e.into(),
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

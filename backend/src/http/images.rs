@@ -1,0 +1,196 @@
+//! `/images`: the current project's view of images in one region.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use futures::future::try_join_all;
+use json::{MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::AppState;
+use super::error::{Error, Result};
+use super::extract::{Json, Path, Query};
+use super::session::CurrentUser;
+use crate::openstack::glance::{self, ImageQuery};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/images", get(list)).route(
+        "/images/{image_id}",
+        get(show).patch(update),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RegionQuery {
+    pub region: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    region: Option<String>,
+    #[serde(default)]
+    owner: OwnerFilter,
+    #[serde(default)]
+    member_status: MemberStatusFilter,
+}
+
+/// Checks an image id from the path before it goes anywhere near Glance.
+pub fn image_id(id: &str) -> Result<&str> {
+    if json::is_image_id(id) {
+        Ok(id)
+    } else {
+        Err(Error::invalid(
+            "image_id",
+            format!("{id:?} is not an image ID: image IDs are UUIDs like 0f8e2a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b."),
+        ))
+    }
+}
+
+/// `GET /images`: images owned by the project (`owner=me`), shared with it (`owner=others`,
+/// tagged with the project's member status), or both; every page of Glance's list.
+async fn list(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<json::ImageList>> {
+    let glance = user.glance(&app, q.region.as_deref())?;
+    let project = user.project().id.clone();
+    let mut images = Vec::new();
+
+    if matches!(q.owner, OwnerFilter::Me | OwnerFilter::All) {
+        let query = ImageQuery {
+            owner: Some(project.clone()),
+            ..ImageQuery::default()
+        };
+        for image in glance.list_images(user.token(), &query).await? {
+            images.push(summary(&user, image, None));
+        }
+    }
+
+    if matches!(q.owner, OwnerFilter::Others | OwnerFilter::All) {
+        // Glance does not say which status a listed shared image has for us, so ask once per
+        // status (concurrently) and tag what comes back.
+        let statuses: Vec<MemberStatus> = match q.member_status {
+            MemberStatusFilter::Pending => vec![MemberStatus::Pending],
+            MemberStatusFilter::Accepted => vec![MemberStatus::Accepted],
+            MemberStatusFilter::Rejected => vec![MemberStatus::Rejected],
+            MemberStatusFilter::All => MemberStatus::ALL.to_vec(),
+        };
+        let lists = try_join_all(statuses.iter().map(|status| {
+            let query = ImageQuery {
+                visibility: Some(Visibility::Shared),
+                member_status: Some(*status),
+                ..ImageQuery::default()
+            };
+            let glance = glance.clone();
+            let token = user.token().clone();
+            async move { glance.list_images(&token, &query).await }
+        }))
+        .await?;
+        for (status, list) in statuses.into_iter().zip(lists) {
+            for image in list {
+                if image.owner.as_deref() != Some(project.as_str()) {
+                    images.push(summary(&user, image, Some(status)));
+                }
+            }
+        }
+    }
+    Ok(Json(json::ImageList { images }))
+}
+
+/// `GET /images/{id}`: everything `openstack image show` shows.
+async fn show(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RegionQuery>,
+) -> Result<Json<json::ImageDetail>> {
+    let id = image_id(&id)?;
+    let glance = user.glance(&app, q.region.as_deref())?;
+    let image = glance.image(user.token(), id).await?;
+    Ok(Json(detail(&user, image)))
+}
+
+/// `PATCH /images/{id}`: visibility (shared or private) and protection.
+async fn update(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RegionQuery>,
+    Json(body): Json<json::ImageUpdate>,
+) -> Result<Json<json::ImageDetail>> {
+    let id = image_id(&id)?;
+    let glance = user.glance(&app, q.region.as_deref())?;
+    let mut changes: Vec<(&str, Value)> = Vec::new();
+    match body.visibility {
+        None => {}
+        Some(v @ (Visibility::Shared | Visibility::Private)) => {
+            changes.push(("visibility", Value::from(v.as_str())))
+        }
+        Some(other) => {
+            return Err(Error::invalid(
+                "visibility",
+                format!("Glimpse makes images shared or private, not {other}."),
+            ));
+        }
+    }
+    if let Some(protected) = body.protected {
+        changes.push(("protected", Value::from(protected)));
+    }
+    if changes.is_empty() {
+        return Err(Error::invalid(
+            "body",
+            "Nothing to change: send visibility and/or protected.",
+        ));
+    }
+    let image = glance
+        .update_image(user.token(), id, &changes)
+        .await
+        .map_err(|e| match e {
+            glance::Error::PolicyRefused { .. } => Error::Forbidden(format!(
+                "Only the project that owns this image can change it; {} does not own it.",
+                user.project().name
+            )),
+            other => other.into(),
+        })?;
+    tracing::info!(image = id, ?body, "image updated");
+    Ok(Json(detail(&user, image)))
+}
+
+fn summary(user: &CurrentUser, image: glance::Image, member_status: Option<MemberStatus>) -> json::Image {
+    json::Image {
+        owner_name: image.owner.as_deref().and_then(|o| user.project_name(o)),
+        id: image.id,
+        name: image.name,
+        status: image.status,
+        visibility: image.visibility,
+        owner: image.owner,
+        protected: image.protected,
+        size: image.size,
+        disk_format: image.disk_format,
+        created_at: image.created_at,
+        updated_at: image.updated_at,
+        member_status,
+    }
+}
+
+fn detail(user: &CurrentUser, mut image: glance::Image) -> json::ImageDetail {
+    // Links into Glance's own API mean nothing to a Glimpse user.
+    for key in ["self", "file", "schema"] {
+        image.properties.remove(key);
+    }
+    json::ImageDetail {
+        container_format: image.container_format.take(),
+        checksum: image.checksum.take(),
+        os_hash_algo: image.os_hash_algo.take(),
+        os_hash_value: image.os_hash_value.take(),
+        virtual_size: image.virtual_size,
+        min_disk: image.min_disk,
+        min_ram: image.min_ram,
+        os_hidden: image.os_hidden,
+        tags: std::mem::take(&mut image.tags),
+        properties: std::mem::take(&mut image.properties),
+        image: summary(user, image, None),
+    }
+}

@@ -1,0 +1,121 @@
+//! The HTTP surface: one `router()` listing every route, over one file per resource.
+
+mod assets;
+pub mod error;
+mod extract;
+mod health;
+mod images;
+mod members;
+mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{MemoryStore, SessionManagerLayer};
+
+use crate::config::Config;
+use crate::openstack::keystone::Keystone;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    /// The one pooled client for every OpenStack call.
+    pub http: reqwest::Client,
+    pub keystone: Keystone,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, http: reqwest::Client) -> anyhow::Result<Self> {
+        let keystone = Keystone::new(http.clone(), &config.auth_url)?;
+        Ok(Self(Arc::new(Inner {
+            config,
+            http,
+            keystone,
+        })))
+    }
+}
+
+/// The web UI may only run its own scripts and WebAssembly, and talk to its own origin.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+    base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(session::router())
+        .merge(images::router())
+        .merge(members::router())
+        .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
+        .layer(middleware::from_fn(session::end_session_on_401));
+
+    let sessions = SessionManagerLayer::new(MemoryStore::default())
+        .with_name("glimpse_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(state.config.secure_cookies)
+        .with_path("/");
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ));
+
+    Router::new()
+        .nest("/api/v1", api.layer(sessions))
+        .merge(health::router())
+        .merge(assets::router(state.config.assets_dir.as_deref()))
+        .with_state(state)
+        .layer(headers)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+                        let id = req
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default();
+                        // The path only: query strings hold no secrets here, but bodies might.
+                        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::GATEWAY_TIMEOUT,
+                    Duration::from_secs(120),
+                )),
+        )
+}

@@ -1,0 +1,13 @@
+//! Glimpse: a self-service web portal for sharing OpenStack images between projects.
+//!
+//! `openstack` holds the Keystone and Glance clients (no web types), `http` the API that
+//! proxies them with each user's own token (no OpenStack wire details), `startup` wires both.
+//! See docs/architecture.md.
+
+pub mod cli;
+pub mod clouds;
+pub mod config;
+pub mod http;
+pub mod openstack;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,19 @@
+use clap::Parser;
+use glimpse::cli::{Cli, Command};
+use glimpse::config::{Config, Settings};
+use glimpse::startup::{Application, shutdown_signal};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            glimpse::telemetry::init(args.log_json);
+            let settings = Settings::load(args.config.as_deref(), &args)?;
+            let config = Config::resolve(settings)?;
+            let app = Application::build(config).await?;
+            tracing::info!("Glimpse listening on http://{}", app.local_addr());
+            app.run_until(shutdown_signal()).await
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Keystone v3: password and application-credential sign-in, rescoping, the user's projects,
+//! the service catalog and token revocation.
+
+use std::collections::BTreeMap;
+
+use json::NamedRef;
+use serde::Deserialize;
+use serde_json::json;
+use url::Url;
+
+use super::{OpenStackError, Service, Token, read_json, send};
+
+#[derive(Clone, Debug)]
+pub struct Keystone {
+    http: reqwest::Client,
+    /// The v3 root, always ending in `/v3/`.
+    base: Url,
+}
+
+/// What a person signs in with.
+pub enum Credentials {
+    Password {
+        username: String,
+        password: String,
+        user_domain: String,
+    },
+    ApplicationCredential {
+        id: String,
+        secret: String,
+    },
+}
+
+/// What a new token is scoped to.
+pub enum Scope {
+    /// A project by name, in the given domain.
+    ProjectName { name: String, domain: String },
+    ProjectId(String),
+    /// No scope: only good to list the user's projects and rescope.
+    Unscoped,
+}
+
+/// An issued token and what Keystone said about it.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    pub token: Token,
+    /// RFC 3339, as Keystone gives it.
+    pub expires_at: String,
+    pub user: NamedRef,
+    pub project: Option<NamedRef>,
+    pub roles: Vec<String>,
+    /// Image service endpoints by region, for the requested interface.
+    catalog: Vec<CatalogEntry>,
+    /// True when issued for an application credential, which is bound to one project.
+    pub application_credential: bool,
+}
+
+impl Auth {
+    /// Image (Glance) endpoints by region for `interface` (public, internal, admin).
+    pub fn image_endpoints(&self, interface: &str) -> BTreeMap<String, String> {
+        self.catalog
+            .iter()
+            .filter(|s| s.kind == "image")
+            .flat_map(|s| s.endpoints.iter())
+            .filter(|e| e.interface == interface)
+            .filter_map(|e| Some((e.region_id.clone()?, e.url.clone())))
+            .collect()
+    }
+}
+
+/// Why Keystone refused a sign-in, as far as its answer tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInRefusal {
+    WrongCredentials,
+    AccountLocked,
+    PasswordExpired,
+    NoAccessToProject,
+}
+
+impl SignInRefusal {
+    /// Classifies a Keystone error answer to a token request.
+    pub fn of(err: &OpenStackError) -> Option<Self> {
+        match err.status() {
+            Some(401) | Some(403) | Some(404) => {}
+            _ => return None,
+        }
+        let msg = err.message().to_ascii_lowercase();
+        Some(if msg.contains("locked") {
+            Self::AccountLocked
+        } else if msg.contains("password is expired") || msg.contains("password has expired") {
+            Self::PasswordExpired
+        } else if msg.contains("has no access to project") || msg.contains("could not find project")
+        {
+            Self::NoAccessToProject
+        } else {
+            Self::WrongCredentials
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: TokenInfo,
+}
+
+#[derive(Deserialize)]
+struct TokenInfo {
+    expires_at: String,
+    user: IdName,
+    project: Option<IdName>,
+    #[serde(default)]
+    roles: Vec<IdName>,
+    #[serde(default)]
+    catalog: Vec<CatalogEntry>,
+    #[serde(default)]
+    methods: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct IdName {
+    id: String,
+    name: String,
+}
+
+impl From<IdName> for NamedRef {
+    fn from(v: IdName) -> Self {
+        NamedRef {
+            id: v.id,
+            name: v.name,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct CatalogEntry {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    endpoints: Vec<Endpoint>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct Endpoint {
+    interface: String,
+    region_id: Option<String>,
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct ProjectsBody {
+    projects: Vec<ProjectInfo>,
+}
+
+#[derive(Deserialize)]
+struct ProjectInfo {
+    id: String,
+    name: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+const SERVICE: Service = Service::Keystone;
+
+impl Keystone {
+    /// `auth_url` as clouds.yaml writes it, with or without the trailing `/v3`.
+    pub fn new(http: reqwest::Client, auth_url: &str) -> anyhow::Result<Self> {
+        let mut base = Url::parse(auth_url.trim())?;
+        let path = base.path().trim_end_matches('/').to_owned();
+        let path = if path.ends_with("/v3") {
+            format!("{path}/")
+        } else {
+            format!("{path}/v3/")
+        };
+        base.set_path(&path);
+        Ok(Self { http, base })
+    }
+
+    pub fn auth_url(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Url {
+        self.base.join(path).expect("static relative path")
+    }
+
+    /// Issues a token for `credentials`. Application credentials carry their own scope, so
+    /// `scope` is ignored for them.
+    pub async fn authenticate(
+        &self,
+        credentials: &Credentials,
+        scope: &Scope,
+    ) -> Result<Auth, OpenStackError> {
+        let identity = match credentials {
+            Credentials::Password {
+                username,
+                password,
+                user_domain,
+            } => json!({
+                "methods": ["password"],
+                "password": {"user": {
+                    "name": username, "password": password, "domain": {"name": user_domain}
+                }}
+            }),
+            Credentials::ApplicationCredential { id, secret } => json!({
+                "methods": ["application_credential"],
+                "application_credential": {"id": id, "secret": secret}
+            }),
+        };
+        let mut auth = json!({ "identity": identity });
+        if matches!(credentials, Credentials::Password { .. })
+            && let Some(scope) = scope_json(scope)
+        {
+            auth["scope"] = scope;
+        }
+        self.issue(json!({ "auth": auth })).await
+    }
+
+    /// A new token for `project_id` from a valid token of the same user.
+    pub async fn rescope(&self, token: &Token, project_id: &str) -> Result<Auth, OpenStackError> {
+        self.issue(json!({"auth": {
+            "identity": {"methods": ["token"], "token": {"id": token.expose()}},
+            "scope": {"project": {"id": project_id}}
+        }}))
+        .await
+    }
+
+    async fn issue(&self, body: serde_json::Value) -> Result<Auth, OpenStackError> {
+        let resp = send(
+            &SERVICE,
+            self.http.post(self.url("auth/tokens")).json(&body),
+        )
+        .await?;
+        let token = resp
+            .headers()
+            .get("x-subject-token")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| Token::new(v.to_owned()))
+            .ok_or_else(|| OpenStackError::Protocol {
+                service: SERVICE,
+                detail: "no X-Subject-Token header".into(),
+            })?;
+        let body: TokenBody = read_json(&SERVICE, resp).await?;
+        let info = body.token;
+        Ok(Auth {
+            token,
+            expires_at: info.expires_at,
+            user: info.user.into(),
+            project: info.project.map(Into::into),
+            roles: info.roles.into_iter().map(|r| r.name).collect(),
+            catalog: info.catalog,
+            application_credential: info.methods.iter().any(|m| m == "application_credential"),
+        })
+    }
+
+    /// Every enabled project the token's user has a role in, sorted by name.
+    pub async fn projects(&self, token: &Token) -> Result<Vec<NamedRef>, OpenStackError> {
+        let resp = send(
+            &SERVICE,
+            self.http
+                .get(self.url("auth/projects"))
+                .header("X-Auth-Token", token.expose()),
+        )
+        .await?;
+        let body: ProjectsBody = read_json(&SERVICE, resp).await?;
+        let mut projects: Vec<NamedRef> = body
+            .projects
+            .into_iter()
+            .filter(|p| p.enabled)
+            .map(|p| NamedRef {
+                id: p.id,
+                name: p.name,
+            })
+            .collect();
+        projects.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        Ok(projects)
+    }
+
+    /// Revokes a token (sign-out). A token that is already invalid counts as revoked.
+    pub async fn revoke(&self, token: &Token) -> Result<(), OpenStackError> {
+        let result = send(
+            &SERVICE,
+            self.http
+                .delete(self.url("auth/tokens"))
+                .header("X-Auth-Token", token.expose())
+                .header("X-Subject-Token", token.expose()),
+        )
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.status(), Some(401 | 404)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether a token is still valid (not expired, not revoked).
+    pub async fn validate(&self, token: &Token) -> Result<bool, OpenStackError> {
+        let result = send(
+            &SERVICE,
+            self.http
+                .get(self.url("auth/tokens"))
+                .header("X-Auth-Token", token.expose())
+                .header("X-Subject-Token", token.expose()),
+        )
+        .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.status(), Some(401 | 404)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether Keystone answers at all (readiness).
+    pub async fn ping(&self) -> Result<(), OpenStackError> {
+        send(&SERVICE, self.http.get(self.base.clone())).await.map(drop)
+    }
+}
+
+fn scope_json(scope: &Scope) -> Option<serde_json::Value> {
+    match scope {
+        Scope::ProjectName { name, domain } => {
+            Some(json!({"project": {"name": name, "domain": {"name": domain}}}))
+        }
+        Scope::ProjectId(id) => Some(json!({"project": {"id": id}})),
+        Scope::Unscoped => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_url_gets_v3() {
+        let http = reqwest::Client::new();
+        for url in [
+            "http://k:5000",
+            "http://k:5000/",
+            "http://k:5000/v3",
+            "http://k:5000/v3/",
+        ] {
+            let k = Keystone::new(http.clone(), url).unwrap();
+            assert_eq!(k.url("auth/tokens").as_str(), "http://k:5000/v3/auth/tokens");
+        }
+        let k = Keystone::new(http, "https://cloud/identity").unwrap();
+        assert_eq!(k.url("auth/tokens").as_str(), "https://cloud/identity/v3/auth/tokens");
+    }
+
+    #[test]
+    fn classifies_refusals() {
+        let err = |status, message: &str| OpenStackError::Status {
+            service: Service::Keystone,
+            status,
+            message: message.into(),
+        };
+        assert_eq!(
+            SignInRefusal::of(&err(401, "The request you have made requires authentication.")),
+            Some(SignInRefusal::WrongCredentials)
+        );
+        assert_eq!(
+            SignInRefusal::of(&err(401, "The account is locked for user: 123.")),
+            Some(SignInRefusal::AccountLocked)
+        );
+        assert_eq!(SignInRefusal::of(&err(500, "boom")), None);
+    }
+}

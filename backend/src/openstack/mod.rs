@@ -1,0 +1,216 @@
+//! Thin typed clients for the two OpenStack services Glimpse talks to. They know the OpenStack
+//! wire formats and nothing of HTTP serving: no axum type appears here.
+
+pub mod glance;
+pub mod keystone;
+
+use std::fmt;
+use std::time::Duration;
+
+/// A Keystone token. Its `Debug` is redacted so that it never reaches a log line.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: String) -> Self {
+        Self(token)
+    }
+
+    /// The raw value, for the `X-Auth-Token` header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Which OpenStack service an error came from, for messages a person understands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Service {
+    Keystone,
+    Glance { region: String },
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Service::Keystone => f.write_str("the identity service (Keystone)"),
+            Service::Glance { region } => write!(f, "the image service (Glance) of {region}"),
+        }
+    }
+}
+
+/// What went wrong talking to OpenStack, classified by what a caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenStackError {
+    /// The service answered with an error status. `message` is the service's own text,
+    /// cleaned of HTML and `<br />` debris.
+    #[error("{service} answered {status}: {message}")]
+    Status {
+        service: Service,
+        status: u16,
+        message: String,
+    },
+    #[error("{service} cannot be reached")]
+    Unavailable { service: Service },
+    #[error("{service} did not answer in time")]
+    Timeout { service: Service },
+    /// The service answered something this client cannot read.
+    #[error("{service} sent an answer Glimpse cannot read: {detail}")]
+    Protocol { service: Service, detail: String },
+}
+
+impl OpenStackError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Status { message, .. } => message,
+            _ => "",
+        }
+    }
+
+    fn from_reqwest(service: Service, err: reqwest::Error) -> Self {
+        if err.is_timeout() {
+            Self::Timeout { service }
+        } else if err.is_connect() || err.is_request() {
+            Self::Unavailable { service }
+        } else if err.is_decode() {
+            Self::Protocol {
+                service,
+                detail: err.to_string(),
+            }
+        } else {
+            Self::Unavailable { service }
+        }
+    }
+
+    /// Reads an error response; OpenStack services answer `{"message": …}` (Glance) or
+    /// `{"error": {"message": …}}` (Keystone), or HTML when no JSON was asked for.
+    async fn from_response(service: Service, resp: reqwest::Response) -> Self {
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.get("message")
+                    .or_else(|| v.get("error").and_then(|e| e.get("message")))
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or(body);
+        Self::Status {
+            service,
+            status,
+            message: clean_message(&message),
+        }
+    }
+}
+
+/// Strips the HTML and `<br />` debris that OpenStack services put in their messages.
+pub fn clean_message(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut in_tag = false;
+    for c in raw.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    words.join(" ").trim_end_matches(':').trim().to_owned()
+}
+
+/// Settings for the one HTTP client that every OpenStack call shares.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Extra CA certificate (PEM) to trust, from clouds.yaml `cacert`.
+    pub ca_pem: Option<Vec<u8>>,
+    /// `verify: false` in clouds.yaml: accept any certificate (development clouds only).
+    pub insecure: bool,
+}
+
+/// Builds the process-wide pooled client: rustls, timeouts on every call.
+pub fn http_client(settings: &HttpSettings) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("glimpse/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.timeout)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .danger_accept_invalid_certs(settings.insecure);
+    if let Some(pem) = &settings.ca_pem {
+        for cert in reqwest::Certificate::from_pem_bundle(pem)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder.build()?)
+}
+
+/// Sends a request and turns transport failures and error statuses into `OpenStackError`.
+async fn send(
+    service: &Service,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, OpenStackError> {
+    let resp = request
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| OpenStackError::from_reqwest(service.clone(), e))?;
+    if resp.status().is_success() {
+        Ok(resp)
+    } else {
+        Err(OpenStackError::from_response(service.clone(), resp).await)
+    }
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(
+    service: &Service,
+    resp: reqwest::Response,
+) -> Result<T, OpenStackError> {
+    resp.json()
+        .await
+        .map_err(|e| OpenStackError::from_reqwest(service.clone(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_glance_messages() {
+        assert_eq!(
+            clean_message("Member x is duplicated for image y<br /><br />\n\n\n"),
+            "Member x is duplicated for image y"
+        );
+        assert_eq!(
+            clean_message("<html><body><h1>403 Forbidden</h1>Not allowed.<br /><br /></body></html>"),
+            "403 Forbidden Not allowed."
+        );
+        assert_eq!(
+            clean_message("limit exceeded. Attempted: 129, Maximum: 128:<br /><br />\n"),
+            "limit exceeded. Attempted: 129, Maximum: 128"
+        );
+    }
+
+    #[test]
+    fn token_debug_is_redacted() {
+        assert!(!format!("{:?}", Token::new("gAAAAsecret".into())).contains("secret"));
+    }
+}

@@ -1,0 +1,289 @@
+//! The typed client of Glimpse's REST API (`/api/v1`, same origin).
+//!
+//! Every call returns `Result<T, ApiError>` carrying the server's error code and its message,
+//! which the UI shows as it is. The CSRF token of the latest session answer is kept here and
+//! sent on every unsafe method; a 401 on anything but sign-in calls the hook set with
+//! [`on_unauthenticated`] so that the app can go back to the sign-in page.
+
+use std::cell::RefCell;
+
+use json::{
+    AddMembers, AddMembersResult, ErrorResponse, ImageDetail, ImageList, ImageUpdate, Member,
+    MemberDecision, MemberList, MemberStatus, MemberStatusFilter, OwnerFilter, Session, SignIn,
+    SwitchProject,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestCredentials, RequestInit, Response};
+
+use crate::msg;
+
+/// What went wrong with a call: the server's error, or a network failure (`code` "network").
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status; 0 when the server could not be reached.
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn is(&self, code: &str) -> bool {
+        self.code == code
+    }
+
+    fn network() -> Self {
+        Self {
+            status: 0,
+            code: "network".into(),
+            message: msg::NETWORK_ERROR.into(),
+            field: None,
+        }
+    }
+
+    fn unreadable(status: u16) -> Self {
+        Self {
+            status,
+            code: "unreadable".into(),
+            message: msg::unreadable_answer(status),
+            field: None,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+thread_local! {
+    static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
+    static ON_UNAUTHENTICATED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Sets what to do when the server says the session is gone (401).
+pub fn on_unauthenticated(hook: impl Fn() + 'static) {
+    ON_UNAUTHENTICATED.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+}
+
+fn remember(session: &Session) {
+    CSRF.with(|c| *c.borrow_mut() = Some(session.csrf_token.clone()));
+}
+
+fn forget() {
+    CSRF.with(|c| *c.borrow_mut() = None);
+}
+
+// ------------------------------------------------------------------------------- transport
+
+enum Body {
+    None,
+    Json(String),
+}
+
+async fn send(method: &str, path: &str, body: Body, hook_on_401: bool) -> ApiResult<(u16, String)> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    let has_body = matches!(body, Body::Json(_));
+    if let Body::Json(text) = body {
+        init.set_body(&JsValue::from_str(&text));
+    }
+    let url = format!("/api/v1{path}");
+    let request = Request::new_with_str_and_init(&url, &init).map_err(|_| ApiError::network())?;
+    let headers = request.headers();
+    let _ = headers.set("Accept", "application/json");
+    if has_body {
+        let _ = headers.set("Content-Type", "application/json");
+    }
+    if method != "GET" {
+        if let Some(token) = CSRF.with(|c| c.borrow().clone()) {
+            let _ = headers.set(json::CSRF_HEADER, &token);
+        }
+    }
+    let window = web_sys::window().ok_or_else(ApiError::network)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiError::network())?
+        .dyn_into()
+        .map_err(|_| ApiError::network())?;
+    let status = response.status();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if (200..300).contains(&status) {
+        return Ok((status, text));
+    }
+    let error = match serde_json::from_str::<ErrorResponse>(&text) {
+        Ok(answer) => ApiError {
+            status,
+            code: answer.error.code,
+            message: answer.error.message,
+            field: answer.error.field,
+        },
+        Err(_) => ApiError::unreadable(status),
+    };
+    if status == 401 && hook_on_401 {
+        forget();
+        ON_UNAUTHENTICATED.with(|h| {
+            if let Some(hook) = h.borrow().as_ref() {
+                hook();
+            }
+        });
+    }
+    Err(error)
+}
+
+async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Body) -> ApiResult<T> {
+    let (status, text) = send(method, path, body, true).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))
+}
+
+fn json_body(value: &impl Serialize) -> Body {
+    Body::Json(serde_json::to_string(value).unwrap_or_default())
+}
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+fn region_query(region: &str) -> String {
+    format!("region={}", enc(region))
+}
+
+// --------------------------------------------------------------------------------- session
+
+/// `GET /api/v1/session`: the current session, or 401 when signed out (no hook call).
+pub async fn get_session() -> ApiResult<Session> {
+    let (status, text) = send("GET", "/session", Body::None, false).await?;
+    let session: Session =
+        serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
+    remember(&session);
+    Ok(session)
+}
+
+pub async fn sign_in(request: &SignIn) -> ApiResult<Session> {
+    let (status, text) = send("POST", "/session", json_body(request), false).await?;
+    let session: Session =
+        serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
+    remember(&session);
+    Ok(session)
+}
+
+pub async fn sign_out() -> ApiResult<()> {
+    let result = send("DELETE", "/session", Body::None, false).await;
+    forget();
+    result.map(|_| ())
+}
+
+pub async fn switch_project(project_id: &str) -> ApiResult<Session> {
+    let body = json_body(&SwitchProject {
+        project_id: project_id.to_owned(),
+    });
+    let session: Session = call("PUT", "/session/project", body).await?;
+    remember(&session);
+    Ok(session)
+}
+
+// ---------------------------------------------------------------------------------- images
+
+fn owner_str(owner: OwnerFilter) -> &'static str {
+    match owner {
+        OwnerFilter::Me => "me",
+        OwnerFilter::Others => "others",
+        OwnerFilter::All => "all",
+    }
+}
+
+fn member_status_str(status: MemberStatusFilter) -> &'static str {
+    match status {
+        MemberStatusFilter::Pending => "pending",
+        MemberStatusFilter::Accepted => "accepted",
+        MemberStatusFilter::Rejected => "rejected",
+        MemberStatusFilter::All => "all",
+    }
+}
+
+pub async fn list_images(
+    region: &str,
+    owner: OwnerFilter,
+    member_status: Option<MemberStatusFilter>,
+) -> ApiResult<ImageList> {
+    let mut path = format!("/images?{}&owner={}", region_query(region), owner_str(owner));
+    if let Some(status) = member_status {
+        path.push_str("&member_status=");
+        path.push_str(member_status_str(status));
+    }
+    call("GET", &path, Body::None).await
+}
+
+pub async fn get_image(region: &str, id: &str) -> ApiResult<ImageDetail> {
+    let path = format!("/images/{}?{}", enc(id), region_query(region));
+    call("GET", &path, Body::None).await
+}
+
+pub async fn update_image(region: &str, id: &str, update: &ImageUpdate) -> ApiResult<ImageDetail> {
+    let path = format!("/images/{}?{}", enc(id), region_query(region));
+    call("PATCH", &path, json_body(update)).await
+}
+
+// --------------------------------------------------------------------------------- members
+
+pub async fn list_members(region: &str, image_id: &str) -> ApiResult<MemberList> {
+    let path = format!("/images/{}/members?{}", enc(image_id), region_query(region));
+    call("GET", &path, Body::None).await
+}
+
+pub async fn add_member(region: &str, image_id: &str, member_id: &str) -> ApiResult<Member> {
+    let path = format!("/images/{}/members?{}", enc(image_id), region_query(region));
+    let body = json_body(&AddMembers::One {
+        member_id: member_id.to_owned(),
+    });
+    call("POST", &path, body).await
+}
+
+pub async fn add_members(
+    region: &str,
+    image_id: &str,
+    member_ids: Vec<String>,
+) -> ApiResult<AddMembersResult> {
+    let path = format!("/images/{}/members?{}", enc(image_id), region_query(region));
+    call("POST", &path, json_body(&AddMembers::Many { member_ids })).await
+}
+
+pub async fn remove_member(region: &str, image_id: &str, member_id: &str) -> ApiResult<()> {
+    let path = format!(
+        "/images/{}/members/{}?{}",
+        enc(image_id),
+        enc(member_id),
+        region_query(region)
+    );
+    send("DELETE", &path, Body::None, true).await.map(|_| ())
+}
+
+/// The current project's decision on an image shared with it.
+pub async fn decide(
+    region: &str,
+    image_id: &str,
+    member_id: &str,
+    status: MemberStatus,
+) -> ApiResult<Member> {
+    let path = format!(
+        "/images/{}/members/{}?{}",
+        enc(image_id),
+        enc(member_id),
+        region_query(region)
+    );
+    call("PUT", &path, json_body(&MemberDecision { status })).await
+}

@@ -1,0 +1,47 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::msg;
+use crate::state::use_state;
+
+/// A small button that copies `text` to the clipboard and says so.
+#[component]
+pub fn CopyButton(
+    /// What to copy.
+    #[prop(into)]
+    text: Signal<String>,
+    /// The button's accessible name, e.g. "Copy project ID".
+    label: &'static str,
+) -> impl IntoView {
+    let state = use_state();
+    let copied = RwSignal::new(false);
+    let on_click = move |_| {
+        let value = text.get_untracked();
+        spawn_local(async move {
+            let ok = match web_sys::window() {
+                Some(w) => JsFuture::from(w.navigator().clipboard().write_text(&value))
+                    .await
+                    .is_ok(),
+                None => false,
+            };
+            if ok {
+                copied.try_set(true);
+                set_timeout(
+                    move || {
+                        copied.try_set(false);
+                    },
+                    std::time::Duration::from_secs(2),
+                );
+                state.success(msg::copied(&value));
+            } else {
+                state.error(msg::COPY_FAILED);
+            }
+        });
+    };
+    view! {
+        <button type="button" class="btn-icon" aria-label=label title=label on:click=on_click>
+            {move || if copied.get() { msg::COPIED_MARK } else { msg::COPY_MARK }}
+        </button>
+    }
+}

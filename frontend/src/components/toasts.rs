@@ -1,0 +1,30 @@
+use leptos::prelude::*;
+
+use crate::msg;
+use crate::state::{ToastKind, use_state};
+
+/// The toast area: success notices (polite) and failures that have no better place.
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let state = use_state();
+    view! {
+        <div class="toasts" role="status" aria-live="polite" aria-label=msg::NOTIFICATIONS>
+            <For each=move || state.toasts.get() key=|t| t.id let:toast>
+                <div class=match toast.kind {
+                    ToastKind::Success => "toast toast-success",
+                    ToastKind::Error => "toast toast-error",
+                }>
+                    <span class="toast-text">{toast.text.clone()}</span>
+                    <button
+                        type="button"
+                        class="btn-icon"
+                        aria-label=msg::DISMISS
+                        on:click=move |_| state.dismiss(toast.id)
+                    >
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}

@@ -1,0 +1,84 @@
+//! Formatting of sizes and timestamps for people.
+
+use wasm_bindgen::JsValue;
+
+/// Bytes in binary units, as `openstack` users think of image sizes: "512 B", "1.5 GiB".
+pub fn size(bytes: Option<u64>) -> String {
+    let Some(bytes) = bytes else {
+        return "—".into();
+    };
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// An RFC 3339 timestamp as local "YYYY-MM-DD HH:MM"; the input as it is when unparsable.
+pub fn date_time(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
+    let t = date.get_time();
+    if t.is_nan() {
+        return rfc3339.to_owned();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
+/// "3 minutes ago", "2 days ago"… for recent events; the date further back.
+pub fn ago(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
+    let t = date.get_time();
+    if t.is_nan() {
+        return rfc3339.to_owned();
+    }
+    let seconds = ((js_sys::Date::now() - t) / 1000.0).max(0.0) as u64;
+    crate::msg::ago(seconds).unwrap_or_else(|| date_time(rfc3339))
+}
+
+/// An optional string, or a dash.
+pub fn or_dash(value: &Option<String>) -> String {
+    match value {
+        Some(v) if !v.is_empty() => v.clone(),
+        _ => "—".into(),
+    }
+}
+
+/// A JSON property value as text: strings without their quotes.
+pub fn json_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size(None), "—");
+        assert_eq!(size(Some(512)), "512 B");
+        assert_eq!(size(Some(1536)), "1.5 KiB");
+        assert_eq!(size(Some(20 * 1024 * 1024)), "20 MiB");
+        assert_eq!(size(Some(3 * 1024 * 1024 * 1024)), "3.0 GiB");
+    }
+}
