@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "glimpse", version, about = "Share OpenStack images between projects, in a browser.")]
+#[command(
+    name = "glimpse",
+    version,
+    about = "Share OpenStack images between projects, in a browser."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -102,8 +102,8 @@ pub fn load(name: &str) -> anyhow::Result<CloudEntry> {
 
 /// All clouds of one file.
 pub fn read_file(path: &Path) -> anyhow::Result<BTreeMap<String, CloudEntry>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     parse(&text).with_context(|| format!("cannot parse {}", path.display()))
 }
 
@@ -164,7 +164,10 @@ clouds:
         )
         .unwrap();
         let prod = &clouds["prod"];
-        assert_eq!(prod.auth_url.as_deref(), Some("https://keystone.example:5000/v3"));
+        assert_eq!(
+            prod.auth_url.as_deref(),
+            Some("https://keystone.example:5000/v3")
+        );
         assert_eq!(prod.user_domain_name.as_deref(), Some("Corp"));
         assert_eq!(prod.project_domain_name.as_deref(), Some("Corp"));
         assert_eq!(prod.regions, vec!["RegionOne", "RegionTwo"]);

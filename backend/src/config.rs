@@ -38,6 +38,9 @@ pub struct Settings {
     pub connect_timeout_secs: u64,
     /// Images per Glance list page.
     pub glance_page_size: u32,
+    /// How often (seconds) a session's token is re-checked with Keystone, so that a token
+    /// revoked elsewhere ends the session even while Glance still caches it.
+    pub token_check_secs: u64,
     /// Glance requests in flight at once for one operation over many items, per region.
     pub concurrency: usize,
     /// The built web UI (index.html and assets/); the UI is not served when absent.
@@ -61,6 +64,7 @@ impl Default for Settings {
             timeout_secs: 30,
             connect_timeout_secs: 5,
             glance_page_size: 500,
+            token_check_secs: 60,
             concurrency: 8,
             assets_dir: None,
             secure_cookies: false,
@@ -102,6 +106,7 @@ pub struct Config {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub glance_page_size: u32,
+    pub token_check_interval: Duration,
     pub concurrency: usize,
     pub assets_dir: Option<PathBuf>,
     pub secure_cookies: bool,
@@ -116,7 +121,8 @@ impl Config {
         let Some(auth_url) = settings.auth_url.or(cloud.auth_url) else {
             bail!("no Keystone URL: pass --cloud NAME (from clouds.yaml) or --auth-url URL")
         };
-        url::Url::parse(&auth_url).with_context(|| format!("auth_url {auth_url:?} is not a URL"))?;
+        url::Url::parse(&auth_url)
+            .with_context(|| format!("auth_url {auth_url:?} is not a URL"))?;
         let cacert = settings.cacert.or(cloud.cacert);
         let ca_pem = cacert
             .map(|path| {
@@ -146,6 +152,7 @@ impl Config {
             timeout: Duration::from_secs(settings.timeout_secs.max(1)),
             connect_timeout: Duration::from_secs(settings.connect_timeout_secs.max(1)),
             glance_page_size: settings.glance_page_size.clamp(1, 1000),
+            token_check_interval: Duration::from_secs(settings.token_check_secs),
             concurrency: settings.concurrency.max(1),
             assets_dir: settings.assets_dir,
             secure_cookies: settings.secure_cookies,
@@ -170,7 +177,10 @@ mod tests {
     #[test]
     fn layers_override_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("glimpse.toml", "auth_url = \"http://file:5000\"\nconcurrency = 3\n")?;
+            jail.create_file(
+                "glimpse.toml",
+                "auth_url = \"http://file:5000\"\nconcurrency = 3\n",
+            )?;
             jail.set_env("GLIMPSE_CONCURRENCY", "5");
             let flags = serde_json::json!({"listen": "127.0.0.1:9999"});
             let s = Settings::load(None, &flags).map_err(|e| e.to_string())?;
@@ -200,11 +210,13 @@ mod tests {
             assert_eq!(config.project_domain_name, "Default");
             assert_eq!(config.default_region.as_deref(), Some("RegionTwo"));
             assert_eq!(config.regions, vec!["RegionOne", "RegionTwo"]);
-            assert!(Config::resolve(Settings {
-                cloud: Some("nope".into()),
-                ..Settings::default()
-            })
-            .is_err());
+            assert!(
+                Config::resolve(Settings {
+                    cloud: Some("nope".into()),
+                    ..Settings::default()
+                })
+                .is_err()
+            );
             Ok(())
         });
     }

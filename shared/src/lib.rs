@@ -369,16 +369,29 @@ mod tests {
 
     #[test]
     fn pasted_ids() {
-        assert_eq!(split_project_ids(" a, b\nc;;a \n\n d"), vec!["a", "b", "c", "d"]);
+        assert_eq!(
+            split_project_ids(" a, b\nc;;a \n\n d"),
+            vec!["a", "b", "c", "d"]
+        );
         assert!(split_project_ids(" \n, ").is_empty());
     }
 
     #[test]
     fn add_members_is_one_or_many() {
         let one: AddMembers = serde_json::from_str(r#"{"member_id":"x"}"#).unwrap();
-        assert_eq!(one, AddMembers::One { member_id: "x".into() });
+        assert_eq!(
+            one,
+            AddMembers::One {
+                member_id: "x".into()
+            }
+        );
         let many: AddMembers = serde_json::from_str(r#"{"member_ids":["x","y"]}"#).unwrap();
-        assert_eq!(many, AddMembers::Many { member_ids: vec!["x".into(), "y".into()] });
+        assert_eq!(
+            many,
+            AddMembers::Many {
+                member_ids: vec!["x".into(), "y".into()]
+            }
+        );
     }
 
     #[test]

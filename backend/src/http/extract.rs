@@ -41,7 +41,9 @@ impl From<JsonRejection> for Error {
             }
             other => other.body_text(),
         };
-        Error::UnreadableBody(format!("The request body is not what this endpoint takes: {detail}."))
+        Error::UnreadableBody(format!(
+            "The request body is not what this endpoint takes: {detail}."
+        ))
     }
 }
 

@@ -15,10 +15,9 @@ use super::session::CurrentUser;
 use crate::openstack::glance::{self, ImageQuery};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/images", get(list)).route(
-        "/images/{image_id}",
-        get(show).patch(update),
-    )
+    Router::new()
+        .route("/images", get(list))
+        .route("/images/{image_id}", get(show).patch(update))
 }
 
 #[derive(Deserialize)]
@@ -42,7 +41,9 @@ pub fn image_id(id: &str) -> Result<&str> {
     } else {
         Err(Error::invalid(
             "image_id",
-            format!("{id:?} is not an image ID: image IDs are UUIDs like 0f8e2a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b."),
+            format!(
+                "{id:?} is not an image ID: image IDs are UUIDs like 0f8e2a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b."
+            ),
         ))
     }
 }
@@ -158,7 +159,11 @@ async fn update(
     Ok(Json(detail(&user, image)))
 }
 
-fn summary(user: &CurrentUser, image: glance::Image, member_status: Option<MemberStatus>) -> json::Image {
+fn summary(
+    user: &CurrentUser,
+    image: glance::Image,
+    member_status: Option<MemberStatus>,
+) -> json::Image {
     json::Image {
         owner_name: image.owner.as_deref().and_then(|o| user.project_name(o)),
         id: image.id,

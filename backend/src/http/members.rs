@@ -30,7 +30,9 @@ fn project_id<'a>(field: &str, id: &'a str) -> Result<&'a str> {
     } else {
         Err(Error::invalid(
             field,
-            format!("{id:?} is not a project ID: project IDs are 32 hexadecimal characters (or a UUID)."),
+            format!(
+                "{id:?} is not a project ID: project IDs are 32 hexadecimal characters (or a UUID)."
+            ),
         ))
     }
 }
@@ -54,12 +56,14 @@ async fn list(
 ) -> Result<Json<json::MemberList>> {
     let id = image_id(&id)?;
     let glance = user.glance(&app, q.region.as_deref())?;
-    let members = glance.members(user.token(), id).await.map_err(|e| match e {
+    let members = glance.members(user.token(), id).await.map_err(|e| {
+        match e {
         glance::Error::NotShared => Error::ImageNotShared(
             "This image is not shared, so it has no members to list: make it shared to add members."
                 .into(),
         ),
         other => other.into(),
+    }
     })?;
     Ok(Json(json::MemberList {
         members: members.into_iter().map(|m| member(&user, m)).collect(),
@@ -85,7 +89,10 @@ async fn add(
         }
         json::AddMembers::Many { member_ids } => {
             if member_ids.is_empty() {
-                return Err(Error::invalid("member_ids", "Give at least one project ID."));
+                return Err(Error::invalid(
+                    "member_ids",
+                    "Give at least one project ID.",
+                ));
             }
             let results: Vec<json::AddMemberOutcome> = stream::iter(member_ids)
                 .map(|member_id| {
@@ -139,7 +146,8 @@ async fn add_one(
             ),
             glance::Error::AlreadyMember => Error::AlreadyMember(format!(
                 "Project {} is already a member of this image.",
-                user.project_name(member_id).unwrap_or_else(|| member_id.to_owned())
+                user.project_name(member_id)
+                    .unwrap_or_else(|| member_id.to_owned())
             )),
             other => other.into(),
         })?;
@@ -186,7 +194,8 @@ async fn decide(
         return Err(Error::Forbidden(format!(
             "You can only decide for the current project ({}); switch to project {} to decide for it.",
             user.project().name,
-            user.project_name(member_id).unwrap_or_else(|| member_id.to_owned())
+            user.project_name(member_id)
+                .unwrap_or_else(|| member_id.to_owned())
         )));
     }
     let glance = user.glance(&app, q.region.as_deref())?;
@@ -198,7 +207,9 @@ async fn decide(
             tracing::info!(image = id, status = %body.status, "member status set");
             Ok(Json(member(&user, m)))
         }
-        Err(glance::Error::PolicyRefused { .. }) => Err(refusal_to_decide(&glance, &user, id).await),
+        Err(glance::Error::PolicyRefused { .. }) => {
+            Err(refusal_to_decide(&glance, &user, id).await)
+        }
         Err(glance::Error::MemberNotFound) => Err(Error::NotFound(format!(
             "This image is not shared with project {}.",
             user.project().name

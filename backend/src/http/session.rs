@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use axum::Router;
 use json::NamedRef;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -44,6 +44,9 @@ pub struct UserSession {
     regions: Vec<(String, String)>,
     csrf_token: String,
     application_credential: bool,
+    /// When Keystone last confirmed the token (Unix seconds).
+    #[serde(default)]
+    checked_at: i64,
 }
 
 impl UserSession {
@@ -74,21 +77,40 @@ pub struct CurrentUser {
     pub data: UserSession,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser
+where
+    AppState: FromRef<S>,
+{
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let app = AppState::from_ref(state);
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| Error::Internal(anyhow::anyhow!("session layer missing: {msg}")))?;
-        let data: UserSession = session
+        let mut data: UserSession = session
             .get(KEY)
             .await
             .map_err(|e| Error::Internal(e.into()))?
             .ok_or_else(|| Error::Unauthenticated("You are not signed in.".into()))?;
         if data.expired() {
-            session.flush().await.map_err(|e| Error::Internal(e.into()))?;
+            session
+                .flush()
+                .await
+                .map_err(|e| Error::Internal(e.into()))?;
             return Err(Error::session_expired());
+        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if now - data.checked_at >= app.config.token_check_interval.as_secs() as i64 {
+            if !app.keystone.validate(&data.token).await? {
+                session
+                    .flush()
+                    .await
+                    .map_err(|e| Error::Internal(e.into()))?;
+                return Err(Error::session_expired());
+            }
+            data.checked_at = now;
+            store(&session, &data).await?;
         }
         if !matches!(
             parts.method,
@@ -171,17 +193,9 @@ fn new_csrf_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `GET /session`: the session, after checking with Keystone that its token still holds
-/// (it may have been revoked elsewhere).
-async fn show(State(app): State<AppState>, session: Session, user: CurrentUser) -> Result<Response> {
-    match app.keystone.validate(user.token()).await {
-        Ok(true) => Ok(Json(user.data.to_json()).into_response()),
-        Ok(false) => {
-            session.flush().await.map_err(|e| Error::Internal(e.into()))?;
-            Err(Error::session_expired())
-        }
-        Err(e) => Err(e.into()),
-    }
+/// `GET /session`: the session (its token re-checked with Keystone when due).
+async fn show(user: CurrentUser) -> Json<json::Session> {
+    Json(user.data.to_json())
 }
 
 async fn sign_in(
@@ -213,7 +227,14 @@ async fn sign_in(
                         .into(),
                 ));
             };
-            let scoped = app.keystone.rescope(&first.token, &project.id).await?;
+            // A fresh password sign-in rather than a rescope: revoking a token also revokes
+            // the tokens rescoped from it, and the unscoped one should not outlive sign-in.
+            let scope = Scope::ProjectId(project.id.clone());
+            let scoped = app
+                .keystone
+                .authenticate(&credentials, &scope)
+                .await
+                .map_err(|e| sign_in_error(e, &scope))?;
             revoke_quietly(&app, &first.token).await;
             (scoped, projects)
         }
@@ -221,7 +242,10 @@ async fn sign_in(
 
     let data = user_session(&app, auth, projects, new_csrf_token())?;
     // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
-    session.cycle_id().await.map_err(|e| Error::Internal(e.into()))?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
     store(&session, &data).await?;
     tracing::info!(user = %data.user.name, project = %data.project.name, "signed in");
     Ok(Json(data.to_json()))
@@ -240,7 +264,11 @@ fn credentials(app: &AppState, body: json::SignIn) -> Result<(Credentials, Scope
                 .user_domain
                 .filter(|d| !d.trim().is_empty())
                 .unwrap_or_else(|| app.config.user_domain_name.clone());
-            let scope = match p.project.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
+            let scope = match p
+                .project
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+            {
                 None => Scope::Unscoped,
                 Some(id) if json::is_project_id(&id) => Scope::ProjectId(id),
                 Some(name) => Scope::ProjectName {
@@ -309,9 +337,16 @@ fn sign_in_error(err: OpenStackError, scope: &Scope) -> Error {
     }
 }
 
-async fn sign_out(State(app): State<AppState>, session: Session, user: CurrentUser) -> Result<StatusCode> {
+async fn sign_out(
+    State(app): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+) -> Result<StatusCode> {
     revoke_quietly(&app, user.token()).await;
-    session.flush().await.map_err(|e| Error::Internal(e.into()))?;
+    session
+        .flush()
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
     tracing::info!(user = %user.data.user.name, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -340,11 +375,18 @@ async fn switch_project(
             "You have no role in that project, so you cannot switch to it.".into(),
         ));
     }
-    let auth = app.keystone.rescope(user.token(), id).await.map_err(|e| match e.status() {
-        Some(401 | 403) => Error::Forbidden("Keystone refused to scope your session to that project.".into()),
-        _ => e.into(),
-    })?;
-    revoke_quietly(&app, user.token()).await;
+    let auth = app
+        .keystone
+        .rescope(user.token(), id)
+        .await
+        .map_err(|e| match e.status() {
+            Some(401 | 403) => {
+                Error::Forbidden("Keystone refused to scope your session to that project.".into())
+            }
+            _ => e.into(),
+        })?;
+    // The previous token is not revoked: Keystone would revoke the new one with it (same
+    // audit chain). It never left the server and expires on its own; sign-out revokes the chain.
     let projects = app.keystone.projects(&auth.token).await?;
     let data = user_session(&app, auth, projects, user.data.csrf_token.clone())?;
     store(&session, &data).await?;
@@ -379,6 +421,7 @@ fn user_session(
         regions,
         csrf_token,
         application_credential: auth.application_credential,
+        checked_at: OffsetDateTime::now_utc().unix_timestamp(),
     })
 }
 

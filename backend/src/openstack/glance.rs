@@ -195,11 +195,19 @@ impl Glance {
         token: &Token,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, Error> {
-        Ok(send(&self.service, request.header("X-Auth-Token", token.expose())).await?)
+        Ok(send(
+            &self.service,
+            request.header("X-Auth-Token", token.expose()),
+        )
+        .await?)
     }
 
     /// Every image matching `query`, following Glance's pagination to the last page.
-    pub async fn list_images(&self, token: &Token, query: &ImageQuery) -> Result<Vec<Image>, Error> {
+    pub async fn list_images(
+        &self,
+        token: &Token,
+        query: &ImageQuery,
+    ) -> Result<Vec<Image>, Error> {
         let mut params: Vec<(&str, String)> = vec![("limit", self.page_size.to_string())];
         if let Some(owner) = &query.owner {
             params.push(("owner", owner.clone()));
@@ -217,7 +225,8 @@ impl Glance {
             if let Some(m) = &marker {
                 request = request.query(&[("marker", m)]);
             }
-            let page: ImagePage = read_json(&self.service, self.call(token, request).await?).await?;
+            let page: ImagePage =
+                read_json(&self.service, self.call(token, request).await?).await?;
             // Glance sends `next` while there may be more; its link is rebuilt from the
             // marker because behind a path-prefixing proxy the link can be wrong.
             let last = page.images.last().map(|i| i.id.clone());
@@ -319,9 +328,7 @@ mod tests {
 
     fn status(status: u16, message: &str) -> Error {
         OpenStackError::Status {
-            service: Service::Glance {
-                region: "R".into(),
-            },
+            service: Service::Glance { region: "R".into() },
             status,
             message: message.into(),
         }
@@ -335,7 +342,10 @@ mod tests {
             Error::AlreadyMember
         ));
         assert!(matches!(
-            status(413, "Image member limit exceeded for image y: The limit has been exceeded on the number of allowed image members for this image. Attempted: 129, Maximum: 128"),
+            status(
+                413,
+                "Image member limit exceeded for image y: The limit has been exceeded on the number of allowed image members for this image. Attempted: 129, Maximum: 128"
+            ),
             Error::MemberQuotaExceeded { limit: Some(128) }
         ));
         assert!(matches!(
@@ -343,7 +353,10 @@ mod tests {
             Error::NotShared
         ));
         assert!(matches!(
-            status(403, "Not allowed to list members for image y: Only shared images have members."),
+            status(
+                403,
+                "Not allowed to list members for image y: Only shared images have members."
+            ),
             Error::NotShared
         ));
         match status(403, "You are not authorized to complete add_member action.") {
@@ -351,7 +364,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(status(401, "x"), Error::TokenRejected));
-        assert!(matches!(status(404, "Image y not found."), Error::NotFound(_)));
+        assert!(matches!(
+            status(404, "Image y not found."),
+            Error::NotFound(_)
+        ));
         assert!(matches!(
             status(404, "x not found in the member list of the image y."),
             Error::MemberNotFound

@@ -33,7 +33,10 @@ pub enum Credentials {
 /// What a new token is scoped to.
 pub enum Scope {
     /// A project by name, in the given domain.
-    ProjectName { name: String, domain: String },
+    ProjectName {
+        name: String,
+        domain: String,
+    },
     ProjectId(String),
     /// No scope: only good to list the user's projects and rescope.
     Unscoped,
@@ -314,7 +317,9 @@ impl Keystone {
 
     /// Whether Keystone answers at all (readiness).
     pub async fn ping(&self) -> Result<(), OpenStackError> {
-        send(&SERVICE, self.http.get(self.base.clone())).await.map(drop)
+        send(&SERVICE, self.http.get(self.base.clone()))
+            .await
+            .map(drop)
     }
 }
 
@@ -342,10 +347,16 @@ mod tests {
             "http://k:5000/v3/",
         ] {
             let k = Keystone::new(http.clone(), url).unwrap();
-            assert_eq!(k.url("auth/tokens").as_str(), "http://k:5000/v3/auth/tokens");
+            assert_eq!(
+                k.url("auth/tokens").as_str(),
+                "http://k:5000/v3/auth/tokens"
+            );
         }
         let k = Keystone::new(http, "https://cloud/identity").unwrap();
-        assert_eq!(k.url("auth/tokens").as_str(), "https://cloud/identity/v3/auth/tokens");
+        assert_eq!(
+            k.url("auth/tokens").as_str(),
+            "https://cloud/identity/v3/auth/tokens"
+        );
     }
 
     #[test]
@@ -356,7 +367,10 @@ mod tests {
             message: message.into(),
         };
         assert_eq!(
-            SignInRefusal::of(&err(401, "The request you have made requires authentication.")),
+            SignInRefusal::of(&err(
+                401,
+                "The request you have made requires authentication."
+            )),
             Some(SignInRefusal::WrongCredentials)
         );
         assert_eq!(

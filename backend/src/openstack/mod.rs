@@ -200,7 +200,9 @@ mod tests {
             "Member x is duplicated for image y"
         );
         assert_eq!(
-            clean_message("<html><body><h1>403 Forbidden</h1>Not allowed.<br /><br /></body></html>"),
+            clean_message(
+                "<html><body><h1>403 Forbidden</h1>Not allowed.<br /><br /></body></html>"
+            ),
             "403 Forbidden Not allowed."
         );
         assert_eq!(

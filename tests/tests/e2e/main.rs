@@ -1,1 +1,9 @@
-fn main() {}
+//! Glimpse end to end: the real server against a real Keystone and Glance (and, for the UI,
+//! a real browser). One test binary, one dev cloud shared by every test.
+
+mod harness;
+
+mod faults;
+mod flow;
+mod members;
+mod session;

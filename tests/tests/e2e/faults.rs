@@ -1,0 +1,92 @@
+//! Glance or Keystone down or frozen: clear 502/504 answers, and recovery when they return.
+//! These stop real services, so each runs alone (`spawn_app_exclusive`).
+
+use std::time::Duration;
+
+use devcloud::{DevCloud, Service};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{service, spawn_app_exclusive};
+
+#[tokio::test]
+async fn glance_stopped_then_back() {
+    let app = spawn_app_exclusive(|_| {}).await;
+    let alice = app.sign_in("alice", "project-a").await;
+    alice.images("region=RegionOne&owner=me").await;
+
+    service(DevCloud::stop_service, Service::glance("RegionOne")).await;
+    let err = alice
+        .get("/api/v1/images?region=RegionOne&owner=me")
+        .await
+        .error(StatusCode::BAD_GATEWAY, "upstream_unavailable");
+    assert!(
+        err.message.contains("RegionOne"),
+        "names the region: {}",
+        err.message
+    );
+    // The other region still works.
+    alice.images("region=RegionTwo&owner=me").await;
+
+    service(DevCloud::start_service, Service::glance("RegionOne")).await;
+    alice.images("region=RegionOne&owner=me").await;
+}
+
+#[tokio::test]
+async fn glance_frozen_then_back() {
+    let app = spawn_app_exclusive(|c| c.timeout = Duration::from_secs(2)).await;
+    let alice = app.sign_in("alice", "project-a").await;
+
+    service(DevCloud::pause_service, Service::glance("RegionOne")).await;
+    let err = alice
+        .get("/api/v1/images?region=RegionOne&owner=me")
+        .await
+        .error(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout");
+    assert!(
+        err.message.contains("did not answer in time"),
+        "{}",
+        err.message
+    );
+
+    service(DevCloud::resume_service, Service::glance("RegionOne")).await;
+    alice.images("region=RegionOne&owner=me").await;
+}
+
+#[tokio::test]
+async fn keystone_stopped_then_back() {
+    let app = spawn_app_exclusive(|c| c.timeout = Duration::from_secs(3)).await;
+    let client = app.client();
+
+    service(DevCloud::stop_service, Service::Keystone).await;
+    let err = client
+        .post(
+            "/api/v1/session",
+            &json!({"username": "alice", "password": "alicepw"}),
+        )
+        .await
+        .error(StatusCode::BAD_GATEWAY, "upstream_unavailable");
+    assert!(err.message.contains("Keystone"), "{}", err.message);
+    let ready = client.get("/readyz").await;
+    assert_eq!(
+        ready.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        ready.body
+    );
+    assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
+
+    service(DevCloud::start_service, Service::Keystone).await;
+    assert_eq!(client.get("/readyz").await.status, StatusCode::OK);
+
+    service(DevCloud::pause_service, Service::Keystone).await;
+    client
+        .post(
+            "/api/v1/session",
+            &json!({"username": "alice", "password": "alicepw"}),
+        )
+        .await
+        .error(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout");
+    service(DevCloud::resume_service, Service::Keystone).await;
+    let alice = app.sign_in("alice", "project-a").await;
+    alice.images("region=RegionOne&owner=me").await;
+}
