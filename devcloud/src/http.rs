@@ -56,6 +56,9 @@ impl Http {
             .http_status_as_error(false)
             // Everything is on 127.0.0.1: never through a proxy from the environment.
             .proxy(None)
+            // The services answer `Connection: close`: no keep-alive to get wrong.
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .timeout_connect(Some(Duration::from_secs(5)))
             .timeout_global(Some(TIMEOUT))
             .build();

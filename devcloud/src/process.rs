@@ -15,14 +15,17 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 /// Environment variables not passed to the services: a proxy would capture
-/// keystonemiddleware's calls to Keystone on 127.0.0.1.
-const PROXY_VARS: &[&str] = &[
+/// keystonemiddleware's calls to Keystone on 127.0.0.1, and another Python's paths
+/// would mix with the venv's.
+const UNSET_VARS: &[&str] = &[
     "http_proxy",
     "https_proxy",
     "all_proxy",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
+    "PYTHONPATH",
+    "PYTHONHOME",
 ];
 
 /// Runs a setup command to completion, appending its output to `log`; on failure the
@@ -31,6 +34,9 @@ pub(crate) fn run_logged(mut cmd: Command, log: &Path) -> Result<()> {
     let out = open_log(log)?;
     let err = out.try_clone()?;
     let shown = format!("{cmd:?}");
+    for var in UNSET_VARS {
+        cmd.env_remove(var);
+    }
     let status = cmd
         .stdin(Stdio::null())
         .stdout(out)
@@ -154,6 +160,7 @@ impl Proc {
         let _ = fs::remove_file(l.pidfile);
         let out = open_log(l.log)?;
         let err = out.try_clone()?;
+        use std::os::unix::process::CommandExt;
         let mut cmd = Command::new(l.venv.join("bin").join("uwsgi"));
         cmd.arg("--http-socket")
             .arg(format!("127.0.0.1:{}", l.port))
@@ -193,7 +200,7 @@ impl Proc {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
-        for var in PROXY_VARS {
+        for var in UNSET_VARS {
             cmd.env_remove(var);
         }
         let (reply, answer) = mpsc::channel();
@@ -224,17 +231,20 @@ impl Proc {
         }
     }
 
-    /// The master and its workers, each checked to be ours.
+    /// The master and its workers. The master is ours by construction: it is our
+    /// child and not yet reaped, so its PID cannot have been reused. Workers are
+    /// checked with [`ours`].
     pub(crate) fn pids(&mut self) -> Vec<u32> {
         if self.exited().is_some() {
             return Vec::new();
         }
         let master = self.pid();
-        if !ours(master, &self.pidfile) {
-            return Vec::new();
-        }
         let mut pids = vec![master];
-        pids.extend(children(master).into_iter().filter(|&p| ours(p, &self.pidfile)));
+        pids.extend(
+            children(master)
+                .into_iter()
+                .filter(|&p| ours(p, &self.pidfile)),
+        );
         pids
     }
 
@@ -263,7 +273,6 @@ impl Proc {
     pub(crate) fn stop(mut self, grace: Duration) -> Result<()> {
         let pids = self.pids();
         if pids.is_empty() {
-            let _ = self.child.wait();
             return Ok(());
         }
         let master = Pid::from_raw(pids[0] as i32);
@@ -329,7 +338,10 @@ fn children(pid: u32) -> Vec<u32> {
     };
     for task in tasks.flatten() {
         if let Ok(text) = fs::read_to_string(task.path().join("children")) {
-            out.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+            out.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
         }
     }
     out
@@ -392,8 +404,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let log = tmp.path().join("out.log");
         let mut cmd = Command::new("sh");
-        cmd.args(["-c", "grep -q '^SigQ' /proc/self/status && echo ok"])
-            .stdout(open_log(&log).unwrap());
+        cmd.args(["-c", "echo ok"]).stdout(open_log(&log).unwrap());
         let (reply, answer) = mpsc::channel();
         spawner().send(SpawnRequest { cmd, reply }).unwrap();
         let mut child = answer.recv().unwrap().unwrap();

@@ -50,8 +50,11 @@ impl Seed {
     }
 }
 
-/// The demo users: name, password, (project, role) grants.
-pub(crate) const USERS: &[(&str, &str, &[(&str, &str)])] = &[
+/// (project, role) grants of a user.
+type Grants = &'static [(&'static str, &'static str)];
+
+/// The demo users: name, password, grants.
+pub(crate) const USERS: &[(&str, &str, Grants)] = &[
     ("admin", ADMIN_PASSWORD, &[("admin", "admin")]),
     ("alice", "alicepw", &[("project-a", "member")]),
     ("bob", "bobpw", &[("project-b", "member")]),
@@ -126,9 +129,7 @@ impl Admin<'_> {
                 "endpoints",
                 &[("service_id", service_id), ("interface", iface)],
             )?;
-            let ep = eps
-                .iter()
-                .find(|e| e["region_id"].as_str() == Some(region));
+            let ep = eps.iter().find(|e| e["region_id"].as_str() == Some(region));
             match ep {
                 Some(ep) if ep["url"].as_str() == Some(url) => {}
                 Some(ep) => {
@@ -143,8 +144,10 @@ impl Admin<'_> {
                     self.call(
                         "POST",
                         "/endpoints",
-                        Some(&json!({"endpoint": {"service_id": service_id, "interface": iface,
-                        "region_id": region, "url": url, "enabled": true}})),
+                        Some(
+                            &json!({"endpoint": {"service_id": service_id, "interface": iface,
+                        "region_id": region, "url": url, "enabled": true}}),
+                        ),
                     )?;
                 }
             }
@@ -249,7 +252,11 @@ pub(crate) fn seed(http: &Http, keystone_v3: &str, regions: &[(String, String)])
     for ep in ks.list("endpoints", &[("service_id", &image_id)])? {
         let region = ep["region_id"].as_str().unwrap_or_default();
         if !out.regions.contains_key(region) {
-            ks.call("DELETE", &format!("/endpoints/{}", str_field(&ep, "id")?), None)?;
+            ks.call(
+                "DELETE",
+                &format!("/endpoints/{}", str_field(&ep, "id")?),
+                None,
+            )?;
         }
     }
     Ok(out)

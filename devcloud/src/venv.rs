@@ -30,7 +30,7 @@ const STAMP: &str = "glimpse-pins.txt";
 const TEMPLATES: &str = "glimpse-templates";
 
 /// The content a valid venv's stamp file has.
-fn stamp() -> String {
+pub(crate) fn stamp() -> String {
     let mut s = String::from(CONSTRAINTS);
     if !s.ends_with('\n') {
         s.push('\n');
@@ -133,7 +133,10 @@ fn install(cache: &Path, venv: &Path) -> Result<()> {
             .ok()
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "python3".into());
-        tracing::info!("creating the dev cloud venv {} with {python}", venv.display());
+        tracing::info!(
+            "creating the dev cloud venv {} with {python}",
+            venv.display()
+        );
         let mut cmd = Command::new(&python);
         cmd.arg("-m").arg("venv").arg(venv);
         run_logged(cmd, &log).with_context(|| format!("{python} -m venv {}", venv.display()))?;
@@ -154,7 +157,10 @@ fn install(cache: &Path, venv: &Path) -> Result<()> {
         .stdin(Stdio::null());
     run_logged(cmd, &log).context("pip install of the dev cloud venv")?;
     write_atomic(&venv.join(STAMP), stamp().as_bytes())?;
-    tracing::info!("dev cloud venv ready in {:.1} s", t0.elapsed().as_secs_f64());
+    tracing::info!(
+        "dev cloud venv ready in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -274,13 +280,15 @@ pub(crate) fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Copies `src` to `dst` unless `dst` exists (through a temporary file).
-pub(crate) fn copy_new(src: &Path, dst: &Path) -> Result<()> {
+/// Copies `src` to `dst` unless `dst` exists (through a temporary file); tells whether
+/// it copied.
+pub(crate) fn copy_new(src: &Path, dst: &Path) -> Result<bool> {
     if dst.exists() {
-        return Ok(());
+        return Ok(false);
     }
     let content = fs::read(src).with_context(|| format!("reading {}", src.display()))?;
-    write_atomic(dst, &content)
+    write_atomic(dst, &content)?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -102,10 +102,10 @@ async fn send(method: &str, path: &str, body: Body, hook_on_401: bool) -> ApiRes
     if has_body {
         let _ = headers.set("Content-Type", "application/json");
     }
-    if method != "GET" {
-        if let Some(token) = CSRF.with(|c| c.borrow().clone()) {
-            let _ = headers.set(json::CSRF_HEADER, &token);
-        }
+    if method != "GET"
+        && let Some(token) = CSRF.with(|c| c.borrow().clone())
+    {
+        let _ = headers.set(json::CSRF_HEADER, &token);
     }
     let window = web_sys::window().ok_or_else(ApiError::network)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))

@@ -121,6 +121,8 @@ fn patch(
             }
             Err(e) => {
                 error.try_set(Some(e.message));
+                // Controls (the protected switch) go back to what the image really is.
+                image.try_update(|_| {});
             }
         }
         busy.try_set(false);
@@ -260,15 +262,7 @@ fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                     <p id="protected-hint" class="hint">{msg::PROTECTED_EXPLAINED}</p>
                 </div>
             </div>
-            {move || {
-                prot_error
-                    .get()
-                    .map(|e| {
-                        // The switch shows the image as it really is.
-                        image.update(|_| {});
-                        view! { <p class="form-error" role="alert">{e}</p> }
-                    })
-            }}
+            {move || prot_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>
     }
 }
@@ -743,7 +737,7 @@ fn OfferPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                                 {MemberStatus::ALL
                                     .into_iter()
                                     .filter(|d| *d != s)
-                                    .map(|d| button(d))
+                                    .map(&button)
                                     .collect_view()}
                             </div>
                         }

@@ -88,7 +88,7 @@ enum Counts {
     Failed(String),
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct Row {
     id: String,
     /// Lower-cased name and id, for the filter.
@@ -192,7 +192,10 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
             </table>
         </div>
         <Show when=move || shown() == 0>
-            <EmptyState title=msg::no_match(&filter.get_untracked()) hint=msg::NO_MATCH_HINT />
+            <div class="empty">
+                <p class="empty-title">{move || msg::no_match(filter.get().trim())}</p>
+                <p class="muted">{msg::NO_MATCH_HINT}</p>
+            </div>
         </Show>
     }
     .into_any()
