@@ -304,6 +304,17 @@ impl DevCloud {
             })?;
         }
 
+        // Also the databases of regions not running now, so that the stamp below holds.
+        for region in &REGIONS[opts.regions..] {
+            let dir = state_dir.join(Service::glance(region).name());
+            if migrate && dir.join("glance.db").is_file() && dir.join("glance-api.conf").is_file() {
+                let mut cmd = Command::new(venv.join("bin").join("glance-manage"));
+                cmd.arg("--config-file")
+                    .arg(dir.join("glance-api.conf"))
+                    .arg("db_sync");
+                db_syncs.push(cmd);
+            }
+        }
         for cmd in db_syncs {
             tracing::info!("migrating a kept database: {cmd:?}");
             process::run_logged(cmd, &setup_log)?;

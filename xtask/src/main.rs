@@ -1,1 +1,228 @@
-fn main() {}
+//! Project chores, in Rust so that they run wherever cargo does:
+//!
+//! - `cargo xtask demo`: a local demo cloud and Glimpse on http://127.0.0.1:8080.
+//! - `cargo xtask test`: installs what the tests need, lints, builds the UI, runs every test.
+//! - `cargo xtask build-ui`: builds the web UI into `target/web`.
+
+mod frontend;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail, ensure};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Start a demo cloud (real Keystone + Glance, demo projects, users and images) and
+    /// Glimpse on it; Ctrl-C stops both.
+    Demo {
+        /// Where Glimpse listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Keep the demo cloud's state here between runs (default: target/demo-cloud).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+    },
+    /// Install the test tools, check formatting and lints, build the UI, run every test.
+    Test {
+        /// Skip `cargo fmt --check` and clippy.
+        #[arg(long)]
+        no_lint: bool,
+        /// Extra arguments for `cargo test` (after `--`), e.g. a test name filter.
+        #[arg(last = true)]
+        cargo_test_args: Vec<String>,
+    },
+    /// Build the web UI into target/web (release: optimised and size-reduced).
+    BuildUi {
+        #[arg(long)]
+        debug: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(task: Task) -> Result<()> {
+    let root = workspace_root();
+    match task {
+        Task::Demo { listen, state_dir } => demo(&root, &listen, state_dir),
+        Task::Test {
+            no_lint,
+            cargo_test_args,
+        } => test(&root, !no_lint, &cargo_test_args),
+        Task::BuildUi { debug } => frontend::build(&root, !debug).map(|dir| {
+            println!("web UI built in {}", dir.display());
+        }),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
+    eprintln!("xtask: {what}");
+    let status = cmd.status().with_context(|| format!("cannot start: {what}"))?;
+    ensure!(status.success(), "failed: {what}");
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------ demo
+
+fn demo(root: &Path, listen: &str, state_dir: Option<PathBuf>) -> Result<()> {
+    let web = frontend::build(root, true)?;
+    run_cmd(
+        Command::new(cargo())
+            .current_dir(root)
+            .args(["build", "--release", "-p", "glimpse"]),
+        "building the glimpse server",
+    )?;
+
+    let state_dir = state_dir.unwrap_or_else(|| target_dir(root).join("demo-cloud"));
+    eprintln!("xtask: starting the demo cloud in {} (the first run installs OpenStack into a cached venv: a few minutes)", state_dir.display());
+    let cloud = devcloud::DevCloud::start(devcloud::Options {
+        state_dir: Some(state_dir),
+        regions: 2,
+        ..devcloud::Options::default()
+    })?;
+    let images = cloud.seed_demo()?;
+    let clouds_yaml = cloud.clouds_yaml_path();
+
+    let mut server = Command::new(target_dir(root).join("release/glimpse"))
+        .args(["serve", "--cloud", "glimpse", "--listen", listen])
+        .arg("--assets-dir")
+        .arg(&web)
+        .env("OS_CLIENT_CONFIG_FILE", &clouds_yaml)
+        .spawn()
+        .context("starting glimpse")?;
+
+    let seed = cloud.seed();
+    println!();
+    println!("Glimpse demo: http://{listen}");
+    println!("Keystone: {}", cloud.keystone_url());
+    for region in cloud.regions() {
+        println!("Glance {region}: {}", cloud.glance_url(&region).unwrap_or_default());
+    }
+    println!("clouds.yaml (for the openstack CLI): {}", clouds_yaml.display());
+    println!();
+    println!("Demo logins (domain Default):");
+    for (user, role) in [
+        ("alice", "member of project-a"),
+        ("bob", "member of project-b"),
+        ("carol", "member of project-a and project-c"),
+        ("dave", "reader on project-b"),
+    ] {
+        println!("  {user:<6} / {:<9} {role}", seed.user(user).password);
+    }
+    println!();
+    println!("Demo images: {}", images.len());
+    println!("Press Ctrl-C to stop.");
+
+    // Glimpse stops on the same Ctrl-C (same process group); the dev cloud stops when
+    // `cloud` is dropped.
+    let status = server.wait()?;
+    drop(cloud);
+    if !status.success() && status.code().is_some() {
+        bail!("glimpse exited with {status}");
+    }
+    Ok(())
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|d| if d.is_absolute() { d } else { root.join(d) })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+// ------------------------------------------------------------------------------------ test
+
+fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
+    frontend::ensure_tools()?;
+    ensure_chromium()?;
+    eprintln!("xtask: preparing the dev cloud's Python venv (cached)");
+    let venv = devcloud::ensure_venv()?;
+    eprintln!("xtask: venv ready at {}", venv.display());
+
+    if lint {
+        run_cmd(
+            Command::new(cargo()).current_dir(root).args(["fmt", "--all", "--check"]),
+            "cargo fmt --check",
+        )?;
+        run_cmd(
+            Command::new(cargo()).current_dir(root).args([
+                "clippy", "--workspace", "--all-targets", "--", "-D", "warnings",
+            ]),
+            "cargo clippy (server side)",
+        )?;
+        run_cmd(
+            Command::new(cargo()).current_dir(root).args([
+                "clippy", "-p", "glimpse-frontend", "--target", "wasm32-unknown-unknown",
+                "--", "-D", "warnings",
+            ]),
+            "cargo clippy (web UI, wasm32)",
+        )?;
+    }
+
+    let web = frontend::build(root, true)?;
+    run_cmd(
+        Command::new(cargo())
+            .current_dir(root)
+            .args(["test", "--workspace"])
+            .args(if extra.is_empty() { &[][..] } else { &["--"][..] })
+            .args(extra)
+            .env("GLIMPSE_ASSETS_DIR", &web),
+        "cargo test --workspace (unit tests, then the end-to-end suite on a real dev cloud and browser)",
+    )
+}
+
+/// The browser tests drive Debian's Chromium through chromedriver.
+fn ensure_chromium() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut cmd = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run_cmd(&mut apt(&["update", "-q"]), "apt-get update")?;
+    run_cmd(
+        &mut apt(&["install", "-y", "-q", "chromium", "chromium-driver"]),
+        "apt-get install chromium chromium-driver",
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}

@@ -84,6 +84,8 @@ async fn start(configure: impl FnOnce(&mut Config), guard: Guard) -> TestApp {
     let mut config = Config::for_auth_url(&cloud.auth_url());
     config.listen = "127.0.0.1:0".parse().expect("addr");
     config.timeout = Duration::from_secs(10);
+    // `cargo xtask test` builds the web UI and says where.
+    config.assets_dir = std::env::var_os("GLIMPSE_ASSETS_DIR").map(Into::into);
     configure(&mut config);
     let app = Application::build(config).await.expect("app builds");
     let base_url = format!("http://{}", app.local_addr());
