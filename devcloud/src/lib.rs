@@ -86,7 +86,7 @@ pub struct Options {
     pub ports: Ports,
     /// Keystone token lifetime (whole seconds).
     pub token_expiration: Duration,
-    /// uWSGI worker processes of each Glance (4 threads each).
+    /// uWSGI worker processes of each Glance (one request at a time each).
     pub glance_processes: u32,
     /// `debug = true` in the services' logs.
     pub debug: bool,
@@ -320,6 +320,17 @@ impl DevCloud {
             process::run_logged(cmd, &setup_log)?;
         }
         venv::write_atomic(&pins_path, venv::stamp().as_bytes())?;
+        // WAL journals: readers stop blocking writers, which otherwise fail at once with
+        // "database is locked" (HTTP 500) when tests write concurrently. The mode is stored
+        // in the database file, so setting it once per start is enough.
+        let mut wal = Command::new(venv.join("bin").join("python"));
+        wal.arg("-c")
+            .arg("import sqlite3, sys\nfor p in sys.argv[1:]:\n    sqlite3.connect(p).execute('PRAGMA journal_mode=WAL').fetchall()")
+            .arg(ks_dir.join("keystone.db"));
+        for region in &regions {
+            wal.arg(state_dir.join(Service::glance(region).name()).join("glance.db"));
+        }
+        process::run_logged(wal, &setup_log)?;
 
         let mut cloud = DevCloud {
             state_dir,
@@ -697,8 +708,13 @@ impl DevCloud {
                 cwd: &self.state_dir,
                 env: ("OS_GLANCE_CONFIG_DIR", &dir),
                 module: "glance.wsgi.api:application",
+                // One request per process at a time, for the same SQLite reason as
+                // Keystone: Glance reads a member and then updates it in one transaction,
+                // and a write committed in between makes SQLite refuse the update at once
+                // ("database is locked", HTTP 500). Read-heavy runs (the benchmark) may
+                // raise `glance_processes`.
                 processes: self.glance_processes,
-                threads: 4,
+                threads: 1,
             },
         };
         let proc = Proc::launch(&launch).with_context(|| format!("launching {service}"))?;
