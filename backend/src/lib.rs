@@ -4,6 +4,7 @@
 //! proxies them with each user's own token (no OpenStack wire details), `startup` wires both.
 //! See docs/architecture.md.
 
+pub mod activity;
 pub mod cli;
 pub mod clouds;
 pub mod config;

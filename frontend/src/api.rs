@@ -167,16 +167,14 @@ fn region_query(region: &str) -> String {
 /// `GET /api/v1/session`: the current session, or 401 when signed out (no hook call).
 pub async fn get_session() -> ApiResult<Session> {
     let (status, text) = send("GET", "/session", Body::None, false).await?;
-    let session: Session =
-        serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
+    let session: Session = serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
     remember(&session);
     Ok(session)
 }
 
 pub async fn sign_in(request: &SignIn) -> ApiResult<Session> {
     let (status, text) = send("POST", "/session", json_body(request), false).await?;
-    let session: Session =
-        serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
+    let session: Session = serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
     remember(&session);
     Ok(session)
 }
@@ -220,7 +218,11 @@ pub async fn list_images(
     owner: OwnerFilter,
     member_status: Option<MemberStatusFilter>,
 ) -> ApiResult<ImageList> {
-    let mut path = format!("/images?{}&owner={}", region_query(region), owner_str(owner));
+    let mut path = format!(
+        "/images?{}&owner={}",
+        region_query(region),
+        owner_str(owner)
+    );
     if let Some(status) = member_status {
         path.push_str("&member_status=");
         path.push_str(member_status_str(status));

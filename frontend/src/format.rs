@@ -8,19 +8,20 @@ pub fn size(bytes: Option<u64>) -> String {
         return "—".into();
     };
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64;
+    // Integer arithmetic only: float formatting would weigh ~15 KB of wasm.
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    while unit < UNITS.len() - 1 && bytes >= 1u64 << (10 * (unit + 1)) {
         unit += 1;
     }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
+    if unit == 0 {
+        return format!("{bytes} B");
+    }
+    let div = 1u128 << (10 * unit);
+    let tenths = (bytes as u128 * 10 + div / 2) / div;
+    if tenths < 100 {
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     } else {
-        format!("{value:.0} {}", UNITS[unit])
+        format!("{} {}", (bytes as u128 + div / 2) / div, UNITS[unit])
     }
 }
 

@@ -6,17 +6,17 @@ pub mod components;
 pub mod format;
 pub mod msg;
 pub mod pages;
+pub mod router;
 pub mod state;
+pub mod tasks;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::path;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::components::{ConfirmDialog, Header, Loading, Toasts};
 use crate::pages::{ImageDetailPage, MyImagesPage, NotFoundPage, SharedWithUsPage, SignInPage};
+use crate::router::{Route, provide_location, redirect};
 use crate::state::{AppState, use_state};
 
 /// Called by the boot script once the module is instantiated.
@@ -38,6 +38,7 @@ pub fn start() {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    provide_location();
     api::on_unauthenticated(move || state.session_lost());
     spawn_local(async move {
         if let Ok(session) = api::get_session().await {
@@ -45,78 +46,54 @@ pub fn App() -> impl IntoView {
         }
         state.checked.set(true);
     });
-
-    view! {
-        <Router>
-            <Shell />
-        </Router>
-    }
+    view! { <Shell /> }
 }
 
 /// The page frame: header when signed in, the routed page, the toasts and the dialog.
 #[component]
 fn Shell() -> impl IntoView {
     let state = use_state();
-    let signed_in = move || state.session.with(|s| s.is_some());
+    let location = router::use_location();
+    let signed_in = Memo::new(move |_| state.session.with(|s| s.is_some()));
+
+    // A signed-out visitor goes to the sign-in page, remembering where they were going.
+    Effect::new(move |_| {
+        let route = location.route.get();
+        if state.checked.get() && !signed_in.get() && route != Route::SignIn {
+            let here = location.here();
+            if here == "/" || route == Route::MyImages && location.query.get_untracked().is_empty()
+            {
+                redirect("/sign-in");
+            } else {
+                let next = String::from(js_sys::encode_uri_component(&here));
+                redirect(&format!("/sign-in?next={next}"));
+            }
+        }
+    });
+
+    let page = move || {
+        if location.route.with(|r| *r != Route::SignIn) && !signed_in.get() {
+            return ().into_any();
+        }
+        match location.route.get() {
+            Route::SignIn => view! { <SignInPage /> }.into_any(),
+            Route::MyImages => view! { <MyImagesPage /> }.into_any(),
+            Route::Image(id) => view! { <ImageDetailPage id=id /> }.into_any(),
+            Route::SharedWithUs => view! { <SharedWithUsPage /> }.into_any(),
+            Route::NotFound => view! { <NotFoundPage /> }.into_any(),
+        }
+    };
+
     view! {
         <Show when=move || state.checked.get() fallback=|| view! { <Loading /> }>
-            <Guard />
-            <Show when=signed_in>
+            <Show when=move || signed_in.get()>
                 <Header />
             </Show>
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/sign-in") view=SignInPage />
-                    <Route path=path!("/") view=|| view! { <Protected><MyImagesPage /></Protected> } />
-                    <Route path=path!("/images") view=|| view! { <Protected><MyImagesPage /></Protected> } />
-                    <Route path=path!("/images/:id") view=|| view! { <Protected><ImageDetailPage /></Protected> } />
-                    <Route path=path!("/shared") view=|| view! { <Protected><SharedWithUsPage /></Protected> } />
-                </Routes>
+                {page}
             </main>
         </Show>
         <Toasts />
         <ConfirmDialog />
-    }
-}
-
-/// Sends a signed-out visitor to the sign-in page (remembering where they were going), and a
-/// signed-in one away from it.
-#[component]
-fn Guard() -> impl IntoView {
-    let state = use_state();
-    let navigate = use_navigate();
-    let location = use_location();
-    Effect::new(move |_| {
-        let signed_in = state.session.with(|s| s.is_some());
-        let path = location.pathname.get();
-        let on_sign_in = path == "/sign-in";
-        if !signed_in && !on_sign_in {
-            let search = location.search.get_untracked();
-            let here = if search.is_empty() {
-                path
-            } else {
-                format!("{path}?{search}")
-            };
-            let target = if here == "/" || here.is_empty() {
-                "/sign-in".to_owned()
-            } else {
-                format!(
-                    "/sign-in?next={}",
-                    String::from(js_sys::encode_uri_component(&here))
-                )
-            };
-            navigate(&target, Default::default());
-        }
-    });
-}
-
-/// Renders its children only for a signed-in user.
-#[component]
-fn Protected(children: ChildrenFn) -> impl IntoView {
-    let state = use_state();
-    view! {
-        <Show when=move || state.session.with(|s| s.is_some())>
-            {children()}
-        </Show>
     }
 }

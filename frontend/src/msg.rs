@@ -51,8 +51,7 @@ pub fn switch_failed(why: &str) -> String {
 // ----------------------------------------------------------------------------------- sign in
 
 pub const SIGN_IN_TITLE: &str = "Sign in";
-pub const SIGN_IN_LEDE: &str =
-    "Share your cloud images with other projects, and take up the ones offered to you. \
+pub const SIGN_IN_LEDE: &str = "Share your cloud images with other projects, and take up the ones offered to you. \
      Sign in with your OpenStack account.";
 pub const SIGN_IN_METHOD: &str = "How to sign in";
 pub const TAB_PASSWORD: &str = "Password";
@@ -62,7 +61,8 @@ pub const FIELD_PASSWORD: &str = "Password"; // stable
 pub const FIELD_DOMAIN: &str = "Domain"; // stable
 pub const FIELD_PROJECT: &str = "Project"; // stable
 pub const DEFAULT_DOMAIN: &str = "Default";
-pub const PROJECT_HINT: &str = "Optional: a project name or ID. Leave empty for your first project; you can switch later.";
+pub const PROJECT_HINT: &str =
+    "Optional: a project name or ID. Leave empty for your first project; you can switch later.";
 pub const APPCRED_HINT: &str = "An application credential is tied to one project. Create one with \
      \"openstack application credential create\" or in the dashboard.";
 pub const FIELD_APPCRED_ID: &str = "Application credential ID";
@@ -248,7 +248,9 @@ pub const MAKE_PRIVATE_RISK: &str = "Instances in those projects that were built
      may fail to rebuild or migrate. You can make it shared again later; the members are kept.";
 
 pub fn my_images_lede(project: &str, region: &str) -> String {
-    format!("Images owned by project {project} in region {region}. Share one to let other projects use it.")
+    format!(
+        "Images owned by project {project} in region {region}. Share one to let other projects use it."
+    )
 }
 
 pub fn no_images(project: &str, region: &str) -> String {
@@ -355,8 +357,7 @@ pub const OWN_PROJECT_ID: &str =
     "That is this project's own ID: it owns the image already. Enter the other project's ID.";
 pub const NO_MEMBERS: &str = "Not shared with any project yet";
 pub const PRIVATE_NO_MEMBERS: &str = "This image is private, so it has no members";
-pub const NO_MEMBERS_HINT: &str =
-    "Ask the other project for its project ID and add it above.";
+pub const NO_MEMBERS_HINT: &str = "Ask the other project for its project ID and add it above.";
 pub const UNKNOWN_PROJECT: &str = "Unknown project";
 pub const REMOVE: &str = "Remove"; // stable
 pub const REMOVE_MEMBER: &str = "Remove member";
@@ -449,9 +450,7 @@ pub fn tab_explained(s: MemberStatus) -> &'static str {
         MemberStatus::Accepted => {
             "Listed with your images (for example in \"openstack image list\")."
         }
-        MemberStatus::Rejected => {
-            "Hidden from your image list. You can still accept them later."
-        }
+        MemberStatus::Rejected => "Hidden from your image list. You can still accept them later.",
     }
 }
 

@@ -393,21 +393,42 @@ pub struct AccessRow {
     pub member_known: bool,
 }
 
-/// The audit's streamed answer (NDJSON, one message per line).
+/// A project or region that could not be audited, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditFailure {
+    pub region: Option<String>,
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
+    pub error: ErrorBody,
+}
+
+/// The audit's streamed answer (`format=ndjson`, the default): one message per line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AuditMessage {
-    /// How far the audit is: `done` of `total` Glance calls.
-    Progress { done: usize, total: usize },
-    Rows { rows: Vec<AccessRow> },
-    /// A project or region that could not be audited, and why; the rest goes on.
-    Failure {
-        region: String,
-        project_id: Option<String>,
-        project_name: Option<String>,
-        error: ErrorBody,
+    /// How far the audit is: `done` of `total` Glance calls known so far.
+    Progress {
+        done: usize,
+        total: usize,
     },
-    Done { rows: usize, failures: usize },
+    Rows {
+        rows: Vec<AccessRow>,
+    },
+    /// A part that could not be audited; the rest goes on.
+    Failure {
+        failure: AuditFailure,
+    },
+    Done {
+        rows: usize,
+        failures: usize,
+    },
+}
+
+/// The whole audit at once (`format=json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessAudit {
+    pub rows: Vec<AccessRow>,
+    pub failures: Vec<AuditFailure>,
 }
 
 // ------------------------------------------------------------------------------------- errors

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 /// Must match the `wasm-bindgen = "=…"` pin in `frontend/Cargo.toml`.
 pub const WASM_BINDGEN_VERSION: &str = "0.2.129";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const RUSTFLAGS_VAR: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 const BINARYEN_NPM: &str = "binaryen@132";
 const MIN_WASM_OPT: u32 = 120;
 /// The wasm features rustc's wasm32 target emits by default, for wasm-opt to keep.
@@ -38,14 +39,32 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     ensure_tools()?;
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|d| if d.is_absolute() { d } else { workspace_root.join(d) })
+        .map(|d| {
+            if d.is_absolute() {
+                d
+            } else {
+                workspace_root.join(d)
+            }
+        })
         .unwrap_or_else(|| workspace_root.join("target"));
 
     // 1. cargo build for wasm32.
     let profile = if release { "wasm-release" } else { "dev" };
-    let status = Command::new(cargo())
-        .current_dir(workspace_root)
-        .args(["build", "-p", "glimpse-frontend", "--target", WASM_TARGET, "--profile", profile])
+    let mut build = Command::new(cargo());
+    build.current_dir(workspace_root).args([
+        "build",
+        "-p",
+        "glimpse-frontend",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        profile,
+    ]);
+    // Type-erased Leptos components: a smaller wasm (and faster builds).
+    if std::env::var_os(RUSTFLAGS_VAR).is_none() && std::env::var_os("RUSTFLAGS").is_none() {
+        build.env(RUSTFLAGS_VAR, "--cfg erase_components");
+    }
+    let status = build
         .status()
         .context("running cargo build for the frontend")?;
     ensure!(status.success(), "cargo build of the frontend failed");
@@ -133,14 +152,17 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
         gzip(&path)?;
     }
 
-    let template = fs::read_to_string(frontend.join("index.html"))
-        .context("reading frontend/index.html")?;
+    let template =
+        fs::read_to_string(frontend.join("index.html")).context("reading frontend/index.html")?;
     let index = template
         .replace("{{style}}", &css_name)
         .replace("{{js}}", &js_name)
         .replace("{{wasm}}", &wasm_name)
         .replace("{{boot}}", &boot_name);
-    ensure!(!index.contains("{{"), "frontend/index.html has an unknown placeholder");
+    ensure!(
+        !index.contains("{{"),
+        "frontend/index.html has an unknown placeholder"
+    );
     fs::write(site.join("index.html"), index)?;
 
     report_sizes(&assets, &[&js_name, &wasm_name, &css_name, &boot_name])?;
@@ -164,7 +186,11 @@ pub fn ensure_tools() -> Result<()> {
     if have.trim() != wanted {
         eprintln!(
             "xtask: installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (found: {})",
-            if have.trim().is_empty() { "none" } else { have.trim() }
+            if have.trim().is_empty() {
+                "none"
+            } else {
+                have.trim()
+            }
         );
         run(Command::new(cargo()).args([
             "install",
@@ -210,15 +236,26 @@ fn wasm_opt() -> Result<PathBuf> {
         if v >= MIN_WASM_OPT {
             return Ok(PathBuf::from("wasm-opt"));
         }
-        eprintln!("xtask: ignoring the wasm-opt on PATH: binaryen {v} is older than {MIN_WASM_OPT}");
+        eprintln!(
+            "xtask: ignoring the wasm-opt on PATH: binaryen {v} is older than {MIN_WASM_OPT}"
+        );
     }
-    eprintln!("xtask: installing {BINARYEN_NPM} from npm into {}", prefix.display());
+    eprintln!(
+        "xtask: installing {BINARYEN_NPM} from npm into {}",
+        prefix.display()
+    );
     fs::create_dir_all(&prefix)?;
     run(Command::new("npm")
         .arg("install")
         .arg("--prefix")
         .arg(&prefix)
-        .args(["--no-audit", "--no-fund", "--no-save", "--loglevel=error", BINARYEN_NPM]))
+        .args([
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--loglevel=error",
+            BINARYEN_NPM,
+        ]))
     .context("installing binaryen with npm (is node/npm installed?)")?;
     let version = wasm_opt_version(&npm_bin)
         .with_context(|| format!("{} does not run after npm install", npm_bin.display()))?;

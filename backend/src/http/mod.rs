@@ -1,6 +1,7 @@
 //! The HTTP surface: one `router()` listing every route, over one file per resource.
 
 mod assets;
+mod audit;
 pub mod error;
 mod extract;
 mod health;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(images::router())
         .merge(members::router())
+        .merge(audit::router())
         .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
         .layer(middleware::from_fn(session::end_session_on_401));
 

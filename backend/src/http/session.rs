@@ -47,6 +47,16 @@ pub struct UserSession {
     /// When Keystone last confirmed the token (Unix seconds).
     #[serde(default)]
     checked_at: i64,
+    /// Tokens scoped to the user's other projects, for the audit; kept while valid.
+    #[serde(default)]
+    project_tokens: Vec<ProjectToken>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct ProjectToken {
+    project_id: String,
+    token: Token,
+    expires_at: String,
 }
 
 impl UserSession {
@@ -181,6 +191,73 @@ impl CurrentUser {
         } else {
             names.join(", ")
         }
+    }
+}
+
+impl CurrentUser {
+    /// A token for each of the user's projects: the session's own for the current project,
+    /// others rescoped once and kept in the session while valid. A project Keystone refuses
+    /// comes back with the reason instead.
+    pub async fn project_tokens(
+        &mut self,
+        app: &AppState,
+        session: &Session,
+    ) -> Result<Vec<(NamedRef, Result<Token>)>> {
+        let now = OffsetDateTime::now_utc();
+        let valid = |expires_at: &str| {
+            OffsetDateTime::parse(expires_at, &Rfc3339)
+                .is_ok_and(|at| at > now + time::Duration::minutes(5))
+        };
+        self.data.project_tokens.retain(|t| valid(&t.expires_at));
+        let mut out = Vec::new();
+        let mut fresh = Vec::new();
+        for project in &self.data.projects {
+            if project.id == self.data.project.id {
+                out.push((project.clone(), Ok(self.data.token.clone())));
+            } else if let Some(cached) = self
+                .data
+                .project_tokens
+                .iter()
+                .find(|t| t.project_id == project.id)
+            {
+                out.push((project.clone(), Ok(cached.token.clone())));
+            } else if self.data.application_credential {
+                out.push((
+                    project.clone(),
+                    Err(Error::Forbidden(
+                        "An application credential is bound to one project.".into(),
+                    )),
+                ));
+            } else {
+                fresh.push(project.clone());
+            }
+        }
+        let rescoped = futures::future::join_all(
+            fresh
+                .iter()
+                .map(|p| app.keystone.rescope(&self.data.token, &p.id)),
+        )
+        .await;
+        for (project, result) in fresh.into_iter().zip(rescoped) {
+            match result {
+                Ok(auth) => {
+                    self.data.project_tokens.push(ProjectToken {
+                        project_id: project.id.clone(),
+                        token: auth.token.clone(),
+                        expires_at: auth.expires_at,
+                    });
+                    out.push((project, Ok(auth.token)));
+                }
+                Err(e) => out.push((project, Err(e.into()))),
+            }
+        }
+        store(session, &self.data).await?;
+        Ok(out)
+    }
+
+    /// Glance endpoints by region, in the order offered.
+    pub fn regions(&self) -> &[(String, String)] {
+        &self.data.regions
     }
 }
 
@@ -422,6 +499,7 @@ fn user_session(
         csrf_token,
         application_credential: auth.application_credential,
         checked_at: OffsetDateTime::now_utc().unix_timestamp(),
+        project_tokens: Vec::new(),
     })
 }
 

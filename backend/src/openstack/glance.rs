@@ -276,6 +276,23 @@ impl Glance {
         Ok(page.members)
     }
 
+    /// One membership: the owner may read any, a member only its own.
+    pub async fn member(
+        &self,
+        token: &Token,
+        image_id: &str,
+        member_id: &str,
+    ) -> Result<Member, Error> {
+        let resp = self
+            .call(
+                token,
+                self.http
+                    .get(self.image_url(image_id, &["members", member_id])),
+            )
+            .await?;
+        Ok(read_json(&self.service, resp).await?)
+    }
+
     pub async fn add_member(
         &self,
         token: &Token,

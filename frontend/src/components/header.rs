@@ -1,9 +1,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::components::CopyButton;
+use crate::router::{Link, Route, navigate, use_location};
 use crate::state::use_state;
 use crate::{api, msg};
 
@@ -12,7 +11,6 @@ use crate::{api, msg};
 #[component]
 pub fn Header() -> impl IntoView {
     let state = use_state();
-    let navigate = use_navigate();
     let location = use_location();
     let switching = RwSignal::new(false);
 
@@ -37,15 +35,13 @@ pub fn Header() -> impl IntoView {
             .with(|s| s.as_ref().map(|s| s.regions.clone()).unwrap_or_default())
     };
 
-    let nav = navigate.clone();
     let on_project = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         if id == project_id.get_untracked() || id.is_empty() {
             return;
         }
         switching.set(true);
-        let nav = nav.clone();
-        let on_detail = location.pathname.get_untracked().starts_with("/images/");
+        let on_detail = matches!(location.route.get_untracked(), Route::Image(_));
         spawn_local(async move {
             match api::switch_project(&id).await {
                 Ok(session) => {
@@ -54,7 +50,7 @@ pub fn Header() -> impl IntoView {
                     state.success(msg::switched_project(&name));
                     // The image on screen belongs to the other project.
                     if on_detail {
-                        nav("/images", Default::default());
+                        navigate("/images");
                     }
                 }
                 Err(e) => {
@@ -75,11 +71,10 @@ pub fn Header() -> impl IntoView {
     };
 
     let sign_out = move |_| {
-        let navigate = navigate.clone();
         spawn_local(async move {
             let _ = api::sign_out().await;
             state.signed_out();
-            navigate("/sign-in", Default::default());
+            navigate("/sign-in");
         });
     };
 
@@ -91,13 +86,18 @@ pub fn Header() -> impl IntoView {
                 {msg::SKIP_TO_CONTENT}
             </a>
             <div class="topbar-row">
-                <A href="/images" exact=true attr:class="brand">
+                <a href="/images" class="brand" on:click=move |ev: leptos::ev::MouseEvent| {
+                    if ev.button() == 0 && !ev.ctrl_key() && !ev.meta_key() {
+                        ev.prevent_default();
+                        navigate("/images");
+                    }
+                }>
                     <span class="brand-mark" aria-hidden="true"></span>
                     {msg::APP_NAME}
-                </A>
+                </a>
                 <nav class="mainnav" aria-label=msg::MAIN_NAV>
-                    <A href="/images">{msg::NAV_MY_IMAGES}</A>
-                    <A href="/shared" attr:aria-describedby="pending-desc">
+                    <Link href="/images".into()>{msg::NAV_MY_IMAGES}</Link>
+                    <Link href="/shared".into() describedby="pending-desc">
                         {msg::NAV_SHARED_WITH_US}
                         {move || {
                             pending()
@@ -109,7 +109,7 @@ pub fn Header() -> impl IntoView {
                                     }
                                 })
                         }}
-                    </A>
+                    </Link>
                     <span id="pending-desc" class="sr-only">
                         {move || pending().map(msg::pending_offers).unwrap_or_default()}
                     </span>

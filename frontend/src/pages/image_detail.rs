@@ -4,8 +4,6 @@ use json::{ImageDetail, ImageUpdate, Member, MemberStatus, Visibility, codes};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
 use crate::components::{
@@ -14,17 +12,16 @@ use crate::components::{
 use crate::format;
 use crate::msg;
 use crate::pages::my_images::no_session;
+use crate::router::Link;
 use crate::state::{AppState, Confirm, Scope, use_state};
 
 /// One image: what `openstack image show` shows, its sharing settings and its members.
 #[component]
-pub fn ImageDetailPage() -> impl IntoView {
+pub fn ImageDetailPage(id: String) -> impl IntoView {
     let state = use_state();
-    let params = use_params_map();
-    let image_id = move || params.with(|p| p.get("id").unwrap_or_default());
     let detail = LocalResource::new(move || {
         let scope = state.scope();
-        let id = image_id();
+        let id = id.clone();
         async move {
             let scope = scope.ok_or_else(no_session)?;
             let detail = api::get_image(&scope.region, &id).await?;
@@ -35,7 +32,7 @@ pub fn ImageDetailPage() -> impl IntoView {
     view! {
         <section class="page">
             <nav class="crumbs" aria-label=msg::BREADCRUMB>
-                <A href="/images">{msg::NAV_MY_IMAGES}</A>
+                <Link href="/images".into()>{msg::NAV_MY_IMAGES}</Link>
                 <span aria-hidden="true">" / "</span>
                 <span aria-current="page">{msg::IMAGE_DETAILS}</span>
             </nav>

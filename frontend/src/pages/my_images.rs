@@ -1,16 +1,16 @@
 use std::sync::Arc;
 
-use futures::StreamExt;
 use json::{Image, ImageUpdate, OwnerFilter, Visibility};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::components::{EmptyState, ErrorNote, Loading, MemberCounts, VisibilityBadge};
 use crate::format;
 use crate::msg;
+use crate::router::Link;
 use crate::state::{AppState, Confirm, Scope, use_state};
+use crate::tasks::run_parallel;
 
 /// How many member lists are fetched at once.
 const PARALLEL: usize = 6;
@@ -115,8 +115,11 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
         .into_iter()
         .map(|image| Row {
             id: image.id.clone(),
-            haystack: format!("{} {}", image.name.clone().unwrap_or_default(), image.id)
-                .to_lowercase(),
+            haystack: lowercase(&format!(
+                "{} {}",
+                image.name.clone().unwrap_or_default(),
+                image.id
+            )),
             counts: RwSignal::new(if image.visibility == Visibility::Shared {
                 Counts::Loading
             } else {
@@ -135,25 +138,26 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
         .map(|r| (r.id.clone(), r.counts))
         .collect();
     let region = scope.region.clone();
-    spawn_local(async move {
-        futures::stream::iter(shared)
-            .for_each_concurrent(PARALLEL, |(id, counts)| {
-                let region = region.clone();
-                async move {
-                    let result = api::list_members(&region, &id).await;
-                    counts.try_set(match result {
-                        Ok(list) => Counts::Known(MemberCounts::of(&list.members)),
-                        Err(e) => Counts::Failed(e.message),
-                    });
-                }
-            })
-            .await;
-    });
+    run_parallel(
+        shared,
+        PARALLEL,
+        move |(id, counts): (String, RwSignal<Counts>)| {
+            let region = region.clone();
+            async move {
+                let result = api::list_members(&region, &id).await;
+                counts.try_set(match result {
+                    Ok(list) => Counts::Known(MemberCounts::of(&list.members)),
+                    Err(e) => Counts::Failed(e.message),
+                });
+            }
+        },
+        || {},
+    );
 
     let rows = StoredValue::new(rows);
     let total = rows.with_value(|r| r.len());
     let visible = Memo::new(move |_| {
-        let needle = filter.get().trim().to_lowercase();
+        let needle = lowercase(filter.get().trim());
         rows.with_value(|rows| {
             rows.iter()
                 .filter(|r| needle.is_empty() || r.haystack.contains(&needle))
@@ -207,7 +211,8 @@ fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
     let id = row.id.clone();
     let href = format!("/images/{}", row.id);
     let name = move || image.with(|i| msg::image_name(i.name.as_deref()));
-    let created = image.with_untracked(|i| (format::date_time(&i.created_at), i.created_at.clone()));
+    let created =
+        image.with_untracked(|i| (format::date_time(&i.created_at), i.created_at.clone()));
     let size = image.with_untracked(|i| format::size(i.size));
     let counts = row.counts;
     let busy = row.busy;
@@ -272,9 +277,9 @@ fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
     view! {
         <tr>
             <td>
-                <A href=href attr:class="strong">
+                <Link href=href class="strong">
                     {name}
-                </A>
+                </Link>
                 <div class="sub mono">{row.id.clone()}</div>
             </td>
             <td>{move || image.with(|i| msg::image_status(&i.status))}</td>
@@ -354,4 +359,9 @@ fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// Lower case by the browser's Unicode tables rather than Rust's (smaller wasm).
+fn lowercase(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::msg;
+use crate::router::Link;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -10,7 +10,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <h1>{msg::NOT_FOUND_TITLE}</h1>
             <p>{msg::NOT_FOUND_TEXT}</p>
             <p>
-                <A href="/images">{msg::BACK_TO_MY_IMAGES}</A>
+                <Link href="/images".into()>{msg::BACK_TO_MY_IMAGES}</Link>
             </p>
         </section>
     }

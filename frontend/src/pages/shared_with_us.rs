@@ -1,18 +1,17 @@
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::rc::Rc;
 
-use futures::StreamExt;
 use json::{Image, MemberStatus, MemberStatusFilter, OwnerFilter};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::components::{EmptyState, ErrorNote, Loading};
 use crate::format;
 use crate::msg;
 use crate::pages::my_images::no_session;
+use crate::router::{Link, navigate, use_location};
 use crate::state::{Scope, use_state};
+use crate::tasks::run_parallel;
 
 /// How many decisions are sent at once in a bulk action.
 const PARALLEL: usize = 4;
@@ -21,14 +20,11 @@ const PARALLEL: usize = 4;
 #[component]
 pub fn SharedWithUsPage() -> impl IntoView {
     let state = use_state();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let tab = Memo::new(move |_| {
-        match query.with(|q| q.get("status")).as_deref() {
-            Some("accepted") => MemberStatus::Accepted,
-            Some("rejected") => MemberStatus::Rejected,
-            _ => MemberStatus::Pending,
-        }
+    let location = use_location();
+    let tab = Memo::new(move |_| match location.param("status").as_deref() {
+        Some("accepted") => MemberStatus::Accepted,
+        Some("rejected") => MemberStatus::Rejected,
+        _ => MemberStatus::Pending,
     });
     let offers = LocalResource::new(move || {
         let scope = state.scope();
@@ -46,7 +42,6 @@ pub fn SharedWithUsPage() -> impl IntoView {
     });
 
     let tab_button = move |status: MemberStatus| {
-        let navigate = navigate.clone();
         let id = format!("tab-{}", status.as_str());
         view! {
             <button
@@ -57,9 +52,7 @@ pub fn SharedWithUsPage() -> impl IntoView {
                 aria-selected=move || if tab.get() == status { "true" } else { "false" }
                 aria-controls="offers-panel"
                 tabindex=move || if tab.get() == status { "0" } else { "-1" }
-                on:click=move |_| {
-                    navigate(&format!("/shared?status={}", status.as_str()), Default::default())
-                }
+                on:click=move |_| navigate(&format!("/shared?status={}", status.as_str()))
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     let all = MemberStatus::ALL;
                     let i = all.iter().position(|s| *s == status).unwrap_or(0);
@@ -173,7 +166,8 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
             })
             .collect::<Vec<_>>(),
     );
-    let selected = RwSignal::new(BTreeSet::<String>::new());
+    // Ids of the selected rows (a few at most: a Vec is enough).
+    let selected = RwSignal::new(Vec::<String>::new());
     let progress = RwSignal::new(Progress::default());
     let running = move || progress.with(|p| p.decision.is_some());
 
@@ -192,51 +186,47 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                 total,
                 decision: Some(decision),
             });
-            let targets: Vec<Target> = rows
-                .with_untracked(|rows| {
-                    rows.iter()
-                        .filter(|r| ids.contains(&r.image.id))
-                        .map(|r| {
-                            (
-                                r.image.id.clone(),
-                                msg::image_name(r.image.name.as_deref()),
-                                r.busy,
-                                r.error,
-                            )
-                        })
-                        .collect()
-                });
+            let targets: Vec<Target> = rows.with_untracked(|rows| {
+                rows.iter()
+                    .filter(|r| ids.contains(&r.image.id))
+                    .map(|r| {
+                        (
+                            r.image.id.clone(),
+                            msg::image_name(r.image.name.as_deref()),
+                            r.busy,
+                            r.error,
+                        )
+                    })
+                    .collect()
+            });
             for t in &targets {
                 t.2.set(true);
                 t.3.set(None);
             }
-            spawn_local(async move {
-                let mut ok: Vec<(String, String)> = Vec::new();
-                let results: Vec<_> = futures::stream::iter(targets)
-                    .map(|(id, name, busy, error)| {
-                        let region = region.clone();
-                        let project = project.clone();
-                        async move {
-                            let r = api::decide(&region, &id, &project, decision).await;
-                            busy.try_set(false);
-                            progress.try_update(|p| p.done += 1);
-                            if let Err(e) = &r {
-                                error.try_set(Some(e.message.clone()));
-                            }
-                            (id, name, r.is_ok())
+            // (id, name) of each success.
+            let ok: Rc<RefCell<Vec<(String, String)>>> = Rc::default();
+            let ok_done = ok.clone();
+            let work = move |(id, name, busy, error): Target| {
+                let region = region.clone();
+                let project = project.clone();
+                let ok = ok.clone();
+                async move {
+                    let r = api::decide(&region, &id, &project, decision).await;
+                    busy.try_set(false);
+                    progress.try_update(|p| p.done += 1);
+                    match r {
+                        Ok(_) => ok.borrow_mut().push((id, name)),
+                        Err(e) => {
+                            error.try_set(Some(e.message));
                         }
-                    })
-                    .buffer_unordered(PARALLEL)
-                    .collect()
-                    .await;
-                for (id, name, success) in results {
-                    if success {
-                        ok.push((id, name));
                     }
                 }
-                let done_ids: BTreeSet<String> = ok.iter().map(|(id, _)| id.clone()).collect();
-                rows.try_update(|rows| rows.retain(|r| !done_ids.contains(&r.image.id)));
-                selected.try_update(|s| s.retain(|id| !done_ids.contains(id)));
+            };
+            run_parallel(targets, PARALLEL, work, move || {
+                let ok = ok_done.take();
+                let is_done = |id: &String| ok.iter().any(|(x, _)| x == id);
+                rows.try_update(|rows| rows.retain(|r| !is_done(&r.image.id)));
+                selected.try_update(|s| s.retain(|id| !is_done(id)));
                 progress.try_set(Progress::default());
                 if total == 1 {
                     // A failure shows in its row.
@@ -260,9 +250,9 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
     };
     let toggle_all = move |ev: leptos::ev::Event| {
         if event_target_checked(&ev) {
-            selected.set(all_ids().into_iter().collect());
+            selected.set(all_ids());
         } else {
-            selected.set(BTreeSet::new());
+            selected.set(Vec::new());
         }
     };
     let n_selected = move || selected.with(|s| s.len());
@@ -279,8 +269,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                         class=if decision == MemberStatus::Accepted { "btn btn-primary" } else { "btn" }
                         prop:disabled=move || n_selected() == 0 || running()
                         on:click=move |_| {
-                            let ids: Vec<String> = selected.get_untracked().into_iter().collect();
-                            run(ids, decision)
+                            run(selected.get_untracked(), decision)
                         }
                     >
                         {msg::bulk_button(decision)}
@@ -361,17 +350,16 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                                                 let on = event_target_checked(&ev);
                                                 let id = id_toggle.clone();
                                                 selected.update(|s| {
+                                                    s.retain(|x| *x != id);
                                                     if on {
-                                                        s.insert(id);
-                                                    } else {
-                                                        s.remove(&id);
+                                                        s.push(id);
                                                     }
                                                 });
                                             }
                                         />
                                     </td>
                                     <td>
-                                        <A href=href attr:class="strong">{name}</A>
+                                        <Link href=href class="strong">{name}</Link>
                                         <div class="sub mono">{id.clone()}</div>
                                     </td>
                                     <td>

@@ -2,8 +2,8 @@ use json::{ApplicationCredentialSignIn, PasswordSignIn, SignIn};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::router::{navigate, use_location};
 use crate::state::use_state;
 use crate::{api, msg};
 
@@ -17,8 +17,7 @@ enum Method {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let state = use_state();
-    let navigate = use_navigate();
-    let query = use_query_map();
+    let location = use_location();
 
     let method = RwSignal::new(Method::Password);
     let username = RwSignal::new(String::new());
@@ -31,14 +30,11 @@ pub fn SignInPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
 
     // Already signed in (say, the back button): go on.
-    {
-        let navigate = navigate.clone();
-        Effect::new(move |_| {
-            if state.session.with(|s| s.is_some()) && !busy.get_untracked() {
-                navigate(&next_path(query.get_untracked().get("next")), Default::default());
-            }
-        });
-    }
+    Effect::new(move |_| {
+        if state.session.with(|s| s.is_some()) && !busy.get_untracked() {
+            navigate(&next_path(untrack(|| location.param("next"))));
+        }
+    });
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -77,7 +73,6 @@ pub fn SignInPage() -> impl IntoView {
         };
         busy.set(true);
         error.set(None);
-        let navigate = navigate.clone();
         spawn_local(async move {
             let result = api::sign_in(&request).await;
             drop(request);
@@ -87,7 +82,7 @@ pub fn SignInPage() -> impl IntoView {
                     password.set(String::new());
                     credential_secret.set(String::new());
                     state.set_session(session);
-                    navigate(&next_path(query.get_untracked().get("next")), Default::default());
+                    navigate(&next_path(untrack(|| location.param("next"))));
                 }
                 Err(e) => {
                     password.set(String::new());

@@ -90,3 +90,36 @@ async fn keystone_stopped_then_back() {
     let alice = app.sign_in("alice", "project-a").await;
     alice.images("region=RegionOne&owner=me").await;
 }
+
+#[tokio::test]
+async fn a_region_down_gives_a_partial_audit() {
+    let app = spawn_app_exclusive(|_| {}).await;
+    let image = crate::harness::OpenStack::image(
+        "RegionOne",
+        "alice",
+        "project-a",
+        &crate::harness::unique("partial"),
+        "shared",
+    )
+    .await;
+    crate::harness::OpenStack::share("RegionOne", &image, ("alice", "project-a"), "project-b")
+        .await;
+    let alice = app.sign_in("alice", "project-a").await;
+
+    service(DevCloud::stop_service, Service::glance("RegionTwo")).await;
+    let r = alice.get("/api/v1/audit/access?format=json").await;
+    service(DevCloud::start_service, Service::glance("RegionTwo")).await;
+
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let audit: json::AccessAudit = r.json();
+    assert!(
+        audit.rows.iter().any(|row| row.image_id == image),
+        "RegionOne still audited"
+    );
+    assert!(!audit.failures.is_empty());
+    for f in &audit.failures {
+        assert_eq!(f.region.as_deref(), Some("RegionTwo"));
+        assert_eq!(f.error.code, "upstream_unavailable");
+        assert!(f.error.message.contains("RegionTwo"), "{}", f.error.message);
+    }
+}

@@ -3,6 +3,8 @@
 
 mod harness;
 
+mod activity_store;
+mod audit;
 mod faults;
 mod flow;
 mod members;

@@ -1,0 +1,652 @@
+//! The activity log: every change made through Glimpse, recorded durably.
+//!
+//! The intent is written before the Glance call ([`ActivityLog::begin`]) and the outcome after
+//! it ([`ActivityLog::finish`]), so a crash in between leaves an entry marked unfinished
+//! (`outcome` NULL), never a missing one.
+//!
+//! The log lives in SQLite (one file, WAL mode: the embedded default) or in PostgreSQL (so that
+//! several replicas share one log). Each has its own migrations (`backend/migrations/sqlite`,
+//! `backend/migrations/postgres`), embedded in the binary and run by [`ActivityLog::connect`].
+//! A released migration must never be edited (sqlx checks their checksums): add a new one.
+//!
+//! Timestamps are stored in UTC and returned as RFC 3339 with six fraction digits and a `Z`
+//! (`2025-01-31T12:34:56.123456Z`), from either store alike.
+
+mod export;
+mod filter;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+pub use export::{CSV_HEADER, to_csv};
+pub use filter::{DEFAULT_LIMIT, EventFilter, FilterError, MAX_LIMIT};
+
+use filter::{OutcomeFilter, is_outcome_code};
+
+/// How long a write waits for SQLite's lock held by another writer.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a call waits for a free connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The activity log, in SQLite or PostgreSQL. Cheap to clone: clones share one pool.
+#[derive(Clone)]
+pub struct ActivityLog {
+    pool: Pool,
+}
+
+/// The two stores, each with its own native pool and options (see [`ActivityLog::connect`]).
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A change about to be asked of Glance, as [`ActivityLog::begin`] records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvent {
+    pub user_id: String,
+    pub user_name: String,
+    /// The acting project: the session's.
+    pub project_id: String,
+    pub project_name: String,
+    pub region: String,
+    pub action: json::Action,
+    pub image_id: String,
+    pub image_name: Option<String>,
+    /// The member project, for member actions.
+    pub member_id: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl std::fmt::Debug for ActivityLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActivityLog")
+            .field("store", &self.store())
+            .finish()
+    }
+}
+
+impl ActivityLog {
+    /// Opens the log and brings its schema up to date.
+    ///
+    /// - `postgres://…` or `postgresql://…`: PostgreSQL. The table goes to the first schema of
+    ///   the search path (`?options=-c%20search_path%3Dglimpse` for a schema of its own).
+    ///   Replicas starting at once are safe: sqlx serialises migrations with an advisory lock.
+    /// - `sqlite:///abs/path.db`, `sqlite://relative.db`, `sqlite:relative.db`, or a plain file
+    ///   path: SQLite, the file (and its folder) created if missing, in WAL mode with
+    ///   `synchronous=FULL` (a recorded event survives a power cut). `sqlite::memory:` gives
+    ///   a log that lasts as long as this value (for tests).
+    ///
+    /// Migrations already applied by a newer Glimpse are tolerated, so that an older replica
+    /// can still start during a rolling upgrade.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let shown = redact(url);
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .with_context(|| format!("invalid activity log URL {shown}"))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot connect to the activity log at {shown}"))?;
+            let mut migrator = sqlx::migrate!("./migrations/postgres");
+            migrator.set_ignore_missing(true);
+            migrator
+                .run(&pool)
+                .await
+                .with_context(|| format!("cannot migrate the activity log at {shown}"))?;
+            Pool::Postgres(pool)
+        } else if url.starts_with("sqlite:") || !url.contains("://") {
+            let pool = connect_sqlite(url)
+                .await
+                .with_context(|| format!("cannot open the activity log at {shown}"))?;
+            Pool::Sqlite(pool)
+        } else {
+            bail!("unsupported activity log URL {shown}: use a sqlite: or postgres:// URL");
+        };
+        Ok(Self { pool })
+    }
+
+    /// `"sqlite"` or `"postgres"`, for logs and health checks.
+    pub fn store(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection; calls after this fail.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Records the intent, timed now; returns the event id for [`finish`](Self::finish).
+    /// Until then the event shows as unfinished (`outcome` None).
+    pub async fn begin(&self, event: NewEvent) -> anyhow::Result<i64> {
+        let mut sql = Sql::new(self.dialect());
+        let values = [
+            sql.time(stamp(OffsetDateTime::now_utc())),
+            sql.text(event.user_id),
+            sql.text(event.user_name),
+            sql.text(event.project_id),
+            sql.text(event.project_name),
+            sql.text(event.region),
+            sql.text(event.action.as_str()),
+            sql.text(event.image_id),
+            sql.opt_text(event.image_name),
+            sql.opt_text(event.member_id),
+            sql.opt_text(event.request_id),
+        ];
+        sql.text = format!(
+            "INSERT INTO activity_events (at, user_id, user_name, project_id, project_name, \
+             region, action, image_id, image_name, member_id, request_id) \
+             VALUES ({}) RETURNING id",
+            values.join(", ")
+        );
+        self.fetch_id(sql)
+            .await
+            .context("cannot record an activity event")
+    }
+
+    /// Records the outcome of event `id`, timed now: `"ok"` or the API error code (lowercase
+    /// letters, digits and `_`; not `unfinished` nor `failed`, which the filter reserves).
+    /// Fails if the event does not exist or already has an outcome: a recorded outcome is never
+    /// overwritten.
+    pub async fn finish(&self, id: i64, outcome: &str) -> anyhow::Result<()> {
+        if !is_outcome_code(outcome) || outcome == "unfinished" || outcome == "failed" {
+            bail!("invalid activity outcome {outcome:?}: expected ok or an error code");
+        }
+        let mut sql = Sql::new(self.dialect());
+        let (outcome, finished_at, id_param) = (
+            sql.text(outcome),
+            sql.time(stamp(OffsetDateTime::now_utc())),
+            sql.int(id),
+        );
+        sql.text = format!(
+            "UPDATE activity_events SET outcome = {outcome}, finished_at = {finished_at} \
+             WHERE id = {id_param} AND outcome IS NULL"
+        );
+        let updated = self
+            .execute(sql)
+            .await
+            .with_context(|| format!("cannot record the outcome of activity event {id}"))?;
+        if updated == 0 {
+            bail!("activity event {id} does not exist or already has an outcome");
+        }
+        Ok(())
+    }
+
+    /// Events matching `filter`, newest (highest id) first, among those that involve one of
+    /// `visible_projects` (project ids): the event's acting `project_id`, or its `member_id`,
+    /// since a member project sees what was done to its membership. None when that list is
+    /// empty.
+    ///
+    /// At most `filter.limit` events ([`DEFAULT_LIMIT`], at most [`MAX_LIMIT`]); when more
+    /// match, `next_before` is the last one's id: pass it as `before` for the next page.
+    ///
+    /// An invalid filter fails with a [`FilterError`] inside the `anyhow::Error`
+    /// (`err.downcast_ref::<FilterError>()`), or call [`EventFilter::validate`] first.
+    pub async fn query(
+        &self,
+        filter: &EventFilter,
+        visible_projects: &[String],
+    ) -> anyhow::Result<json::EventList> {
+        let f = filter.check()?;
+        let mut projects: Vec<&str> = visible_projects.iter().map(String::as_str).collect();
+        projects.sort_unstable();
+        projects.dedup();
+        if projects.is_empty() {
+            return Ok(json::EventList::default());
+        }
+
+        let dialect = self.dialect();
+        let mut sql = Sql::new(dialect);
+        let mut conditions = Vec::new();
+        let list = projects
+            .into_iter()
+            .map(|p| sql.text(p))
+            .collect::<Vec<_>>()
+            .join(", ");
+        conditions.push(format!("(project_id IN ({list}) OR member_id IN ({list}))"));
+        if let Some(from) = f.from {
+            conditions.push(format!("at >= {}", sql.time(from)));
+        }
+        if let Some(to) = f.to {
+            conditions.push(format!("at < {}", sql.time(to)));
+        }
+        if let Some(user) = f.user {
+            let p = sql.text(user);
+            conditions.push(format!("(user_id = {p} OR user_name = {p})"));
+        }
+        if let Some(project) = f.project {
+            let p = sql.text(project);
+            conditions.push(format!(
+                "(project_id = {p} OR project_name = {p} OR member_id = {p})"
+            ));
+        }
+        if let Some(image) = f.image {
+            conditions.push(format!("image_id = {}", sql.text(image)));
+        }
+        if let Some(action) = f.action {
+            conditions.push(format!("action = {}", sql.text(action.as_str())));
+        }
+        match f.outcome {
+            None => {}
+            Some(OutcomeFilter::Unfinished) => conditions.push("outcome IS NULL".into()),
+            // NULL <> 'ok' is not true: unfinished events are not failures.
+            Some(OutcomeFilter::Failed) => conditions.push("outcome <> 'ok'".into()),
+            Some(OutcomeFilter::Is(code)) => {
+                conditions.push(format!("outcome = {}", sql.text(code)));
+            }
+        }
+        if let Some(before) = f.before {
+            conditions.push(format!("id < {}", sql.int(before)));
+        }
+        // One more than asked, to know whether there is a next page.
+        let limit = sql.int(i64::from(f.limit) + 1);
+        sql.text = format!(
+            "SELECT {} FROM activity_events WHERE {} ORDER BY id DESC LIMIT {limit}",
+            dialect.columns(),
+            conditions.join(" AND "),
+        );
+
+        let rows = self
+            .fetch_rows(sql)
+            .await
+            .context("cannot read the activity log")?;
+        let mut events = rows
+            .into_iter()
+            .map(EventRow::into_event)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let next_before = if events.len() > f.limit as usize {
+            events.truncate(f.limit as usize);
+            events.last().map(|e| e.id)
+        } else {
+            None
+        };
+        Ok(json::EventList {
+            events,
+            next_before,
+        })
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self.pool {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    async fn fetch_id(&self, sql: Sql) -> anyhow::Result<i64> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => {
+                bind!(sqlx::query_scalar(&sql.text), sql.args)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                bind!(sqlx::query_scalar(&sql.text), sql.args)
+                    .fetch_one(pool)
+                    .await?
+            }
+        })
+    }
+
+    async fn execute(&self, sql: Sql) -> anyhow::Result<u64> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => bind!(sqlx::query(&sql.text), sql.args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Pool::Postgres(pool) => bind!(sqlx::query(&sql.text), sql.args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    async fn fetch_rows(&self, sql: Sql) -> anyhow::Result<Vec<EventRow>> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => {
+                bind!(sqlx::query_as(&sql.text), sql.args)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                bind!(sqlx::query_as(&sql.text), sql.args)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+}
+
+async fn connect_sqlite(url: &str) -> anyhow::Result<SqlitePool> {
+    let options = if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url)?
+    } else {
+        SqliteConnectOptions::new().filename(url)
+    };
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if !in_memory
+        && let Some(folder) = options.get_filename().parent()
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    let options = options
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    let mut pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(ACQUIRE_TIMEOUT);
+    if in_memory {
+        // The database lives as long as one of its connections does.
+        pool = pool
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+    }
+
+    // SQLite has no migration lock, and its busy timeout does not cover every lock: two
+    // processes opening a new file at once can meet "database is locked" while switching it
+    // to WAL, or both try the first migration, one failing (its transaction rolled back).
+    // On a later try the file is in WAL mode and the migration applied.
+    let mut attempt = 0;
+    loop {
+        match open_sqlite(pool.clone(), options.clone()).await {
+            Ok(pool) => return Ok(pool),
+            Err(e) if attempt < 5 => {
+                attempt += 1;
+                tracing::debug!(
+                    attempt,
+                    error = format!("{e:#}"),
+                    "activity log: opening again"
+                );
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn open_sqlite(
+    pool: SqlitePoolOptions,
+    options: SqliteConnectOptions,
+) -> anyhow::Result<SqlitePool> {
+    let pool = pool.connect_with(options).await?;
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.set_ignore_missing(true);
+    if let Err(e) = migrator.run(&pool).await {
+        pool.close().await;
+        return Err(e).context("cannot migrate");
+    }
+    Ok(pool)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The stored form of an instant: UTC, six fraction digits, `Z`; text order is time order.
+pub(crate) fn stamp(t: OffsetDateTime) -> String {
+    const FORMAT: &[BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(FORMAT)
+        .expect("a four-digit year")
+}
+
+// ----------------------------------------------------------------------------- SQL building
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The columns of [`EventRow`]: timestamps as the same text from both stores.
+    fn columns(self) -> String {
+        let ts = |column: &str| match self {
+            Dialect::Sqlite => column.to_owned(),
+            Dialect::Postgres => format!(
+                "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+                 AS {column}"
+            ),
+        };
+        format!(
+            "id, {}, {}, user_id, user_name, project_id, project_name, region, action, \
+             image_id, image_name, member_id, outcome, request_id",
+            ts("at"),
+            ts("finished_at"),
+        )
+    }
+}
+
+/// A value bound to a placeholder.
+enum Arg {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+/// SQL text with `$1, $2…` placeholders (both SQLite and PostgreSQL take them) and the values
+/// to bind to them: values never go into the text.
+struct Sql {
+    dialect: Dialect,
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            text: String::new(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Binds `arg`; returns its placeholder.
+    fn arg(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    fn text(&mut self, value: impl Into<String>) -> String {
+        self.arg(Arg::Text(value.into()))
+    }
+
+    fn opt_text(&mut self, value: Option<String>) -> String {
+        self.arg(Arg::OptText(value))
+    }
+
+    fn int(&mut self, value: i64) -> String {
+        self.arg(Arg::Int(value))
+    }
+
+    /// An instant in its stored text form: a timestamptz for PostgreSQL.
+    fn time(&mut self, stamp: String) -> String {
+        let placeholder = self.text(stamp);
+        match self.dialect {
+            Dialect::Sqlite => placeholder,
+            Dialect::Postgres => format!("{placeholder}::timestamptz"),
+        }
+    }
+}
+
+/// Binds every argument, in order, to a sqlx query of either store.
+macro_rules! bind {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Text(v) => query.bind(v),
+                Arg::OptText(v) => query.bind(v),
+                Arg::Int(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+use bind;
+
+/// One row as both stores return it.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    at: String,
+    finished_at: Option<String>,
+    user_id: String,
+    user_name: String,
+    project_id: String,
+    project_name: String,
+    region: String,
+    action: String,
+    image_id: String,
+    image_name: Option<String>,
+    member_id: Option<String>,
+    outcome: Option<String>,
+    request_id: Option<String>,
+}
+
+impl EventRow {
+    fn into_event(self) -> anyhow::Result<json::ActivityEvent> {
+        let Some(action) = json::Action::parse(&self.action) else {
+            bail!(
+                "activity event {} has an unknown action {:?}",
+                self.id,
+                self.action
+            );
+        };
+        Ok(json::ActivityEvent {
+            id: self.id,
+            at: self.at,
+            finished_at: self.finished_at,
+            user_id: self.user_id,
+            user_name: self.user_name,
+            project_id: self.project_id,
+            project_name: self.project_name,
+            region: self.region,
+            action,
+            image_id: self.image_id,
+            image_name: self.image_name,
+            member_id: self.member_id,
+            outcome: self.outcome,
+            request_id: self.request_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_fixed_width_utc() {
+        let t = OffsetDateTime::parse(
+            "2025-01-31T23:30:00.1234567-01:00",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert_eq!(stamp(t), "2025-02-01T00:30:00.123456Z");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://glimpse:s3cret@db:5432/glimpse"),
+            "postgres://glimpse:***@db:5432/glimpse"
+        );
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+        assert_eq!(redact("/var/lib/glimpse/a.db"), "/var/lib/glimpse/a.db");
+    }
+
+    #[test]
+    fn placeholders_are_numbered() {
+        let mut sql = Sql::new(Dialect::Postgres);
+        assert_eq!(sql.text("a"), "$1");
+        assert_eq!(
+            sql.time("2025-01-01T00:00:00.000000Z".into()),
+            "$2::timestamptz"
+        );
+        assert_eq!(sql.int(3), "$3");
+        assert_eq!(Sql::new(Dialect::Sqlite).time(String::new()), "$1");
+    }
+
+    #[tokio::test]
+    async fn in_memory_and_plain_path() {
+        let log = ActivityLog::connect("sqlite::memory:").await.unwrap();
+        let id = log.begin(event()).await.unwrap();
+        log.finish(id, "ok").await.unwrap();
+        assert!(log.finish(id, "ok").await.is_err(), "never overwritten");
+        assert!(log.finish(id + 1, "ok").await.is_err(), "no such event");
+        assert!(log.finish(id, "failed").await.is_err(), "reserved");
+        assert!(log.finish(id, "Not Found").await.is_err());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/folder/activity.db");
+        let log = ActivityLog::connect(path.to_str().unwrap()).await.unwrap();
+        assert_eq!(log.store(), "sqlite");
+        log.begin(event()).await.unwrap();
+        assert!(path.is_file());
+        log.close().await;
+
+        assert!(ActivityLog::connect("mysql://x/y").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn bad_filter_is_a_filter_error() {
+        let log = ActivityLog::connect("sqlite::memory:").await.unwrap();
+        let err = log
+            .query(
+                &EventFilter {
+                    from: Some("nope".into()),
+                    ..Default::default()
+                },
+                &[],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.downcast_ref::<FilterError>().unwrap().field, "from");
+    }
+
+    fn event() -> NewEvent {
+        NewEvent {
+            user_id: "u".into(),
+            user_name: "user".into(),
+            project_id: "p".into(),
+            project_name: "project".into(),
+            region: "RegionOne".into(),
+            action: json::Action::Protect,
+            image_id: "i".into(),
+            image_name: None,
+            member_id: None,
+            request_id: None,
+        }
+    }
+}

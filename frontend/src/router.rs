@@ -1,0 +1,177 @@
+//! A small client-side router over the History API: four routes do not need a router crate,
+//! and leaving one out keeps the wasm about 20 KB (gzip) lighter.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+/// The pages of the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    SignIn,
+    MyImages,
+    Image(String),
+    SharedWithUs,
+    NotFound,
+}
+
+impl Route {
+    fn of(path: &str) -> Self {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        match segments.as_slice() {
+            [] | ["images"] => Route::MyImages,
+            ["sign-in"] => Route::SignIn,
+            ["images", id] => Route::Image(decode(id)),
+            ["shared"] => Route::SharedWithUs,
+            _ => Route::NotFound,
+        }
+    }
+}
+
+/// Where the browser is: path and query string (without the `?`).
+#[derive(Clone, Copy)]
+pub struct Location {
+    pub path: RwSignal<String>,
+    pub query: RwSignal<String>,
+    pub route: Memo<Route>,
+}
+
+impl Location {
+    /// The decoded value of a query parameter (reactive).
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.query.with(|q| {
+            q.split('&').find_map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(k) == name).then(|| decode(&v.replace('+', " ")))
+            })
+        })
+    }
+
+    /// Path and query, as one would link to it.
+    pub fn here(&self) -> String {
+        let query = self.query.get_untracked();
+        let path = self.path.get_untracked();
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    }
+
+    fn sync(&self) {
+        let location = window().location();
+        let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let search = location.search().unwrap_or_default();
+        self.path.set(path);
+        self.query
+            .set(search.strip_prefix('?').unwrap_or(&search).to_owned());
+    }
+}
+
+/// Sets up the router: call once, at the top of the app.
+pub fn provide_location() -> Location {
+    let path = RwSignal::new(String::new());
+    let location = Location {
+        path,
+        query: RwSignal::new(String::new()),
+        route: Memo::new(move |_| path.with(|p| Route::of(p))),
+    };
+    location.sync();
+    let _ = window_event_listener(leptos::ev::popstate, move |_| location.sync());
+    provide_context(location);
+    location
+}
+
+pub fn use_location() -> Location {
+    expect_context::<Location>()
+}
+
+/// Goes to `url` (a path of this app, with an optional query) and records it in the history.
+pub fn navigate(url: &str) {
+    go(url, false);
+}
+
+/// Like [`navigate`], replacing the current history entry.
+pub fn redirect(url: &str) {
+    go(url, true);
+}
+
+fn go(url: &str, replace: bool) {
+    let location = use_location();
+    if location.here() == url {
+        return;
+    }
+    if let Ok(history) = window().history() {
+        let _ = if replace {
+            history.replace_state_with_url(&JsValue::NULL, "", Some(url))
+        } else {
+            history.push_state_with_url(&JsValue::NULL, "", Some(url))
+        };
+    }
+    location.sync();
+    if !replace {
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}
+
+fn decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    js_sys::decode_uri_component(s)
+        .map(String::from)
+        .unwrap_or_else(|_| s.to_owned())
+}
+
+/// An in-app link: a real `<a href>` (open in new tab works), followed without reloading,
+/// marked `aria-current="page"` when it is where the browser is.
+#[component]
+pub fn Link(
+    href: String,
+    /// Only the exact path counts as current (else the path or anything under it).
+    #[prop(optional)]
+    exact: bool,
+    #[prop(optional)] class: &'static str,
+    #[prop(optional)] describedby: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let location = use_location();
+    let target = href.clone();
+    let current = move || {
+        let path = location.path.get();
+        let is = path == target || (!exact && path.starts_with(&format!("{target}/")));
+        is.then_some("page")
+    };
+    let to = href.clone();
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if ev.button() == 0
+            && !ev.ctrl_key()
+            && !ev.meta_key()
+            && !ev.shift_key()
+            && !ev.alt_key()
+            && !ev.default_prevented()
+        {
+            ev.prevent_default();
+            navigate(&to);
+        }
+    };
+    view! {
+        <a href=href class=class aria-current=current aria-describedby=describedby on:click=on_click>
+            {children()}
+        </a>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn routes() {
+        assert_eq!(Route::of("/"), Route::MyImages);
+        assert_eq!(Route::of("/images/"), Route::MyImages);
+        assert_eq!(Route::of("/images/abc"), Route::Image("abc".into()));
+        assert_eq!(Route::of("/shared"), Route::SharedWithUs);
+        assert_eq!(Route::of("/sign-in"), Route::SignIn);
+        assert_eq!(Route::of("/nope"), Route::NotFound);
+    }
+}
