@@ -4,6 +4,7 @@
 //! - `cargo xtask test`: installs what the tests need, lints, builds the UI, runs every test.
 //! - `cargo xtask build-ui`: builds the web UI into `target/web`.
 
+mod bench;
 mod frontend;
 
 use std::path::{Path, PathBuf};
@@ -40,10 +41,31 @@ enum Task {
         #[arg(last = true)]
         cargo_test_args: Vec<String>,
     },
+    /// Benchmarks; `cargo xtask bench audit` times the access audit against the alternatives.
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+    },
     /// Build the web UI into target/web (release: optimised and size-reduced).
     BuildUi {
         #[arg(long)]
         debug: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Glimpse's access audit vs. raw concurrent fetch, a sequential loop and the CLI.
+    Audit {
+        /// Image counts to measure, in order (images are added, never removed).
+        #[arg(long, value_delimiter = ',', default_value = "200,2000")]
+        images: Vec<usize>,
+        /// Runs per measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Images timed with the `openstack` CLI, extrapolated to the whole set.
+        #[arg(long, default_value_t = 10)]
+        cli_sample: usize,
     },
 }
 
@@ -65,6 +87,21 @@ fn run(task: Task) -> Result<()> {
             no_lint,
             cargo_test_args,
         } => test(&root, !no_lint, &cargo_test_args),
+        Task::Bench {
+            which: Bench::Audit {
+                images,
+                runs,
+                cli_sample,
+            },
+        } => bench::audit(
+            &root,
+            &target_dir(&root),
+            &bench::Params {
+                sizes: images,
+                runs,
+                cli_sample,
+            },
+        ),
         Task::BuildUi { debug } => frontend::build(&root, !debug).map(|dir| {
             println!("web UI built in {}", dir.display());
         }),

@@ -614,6 +614,19 @@ mod tests {
         assert_eq!(log.store(), "sqlite");
         log.begin(event()).await.unwrap();
         assert!(path.is_file());
+        let Pool::Sqlite(pool) = &log.pool else {
+            unreachable!()
+        };
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(synchronous, 2, "FULL");
         log.close().await;
 
         assert!(ActivityLog::connect("mysql://x/y").await.is_err());

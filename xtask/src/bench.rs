@@ -1,0 +1,327 @@
+//! `cargo xtask bench audit`: how fast is Glimpse's access audit, next to the same member
+//! lists fetched raw (same concurrency), a sequential loop (what an openstacksdk script
+//! does), and the `openstack image member list` CLI?
+//!
+//! A benchmark, not a test: it prints figures and asserts nothing about time.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use devcloud::{DevCloud, ImageOptions, Options};
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+const REGION: &str = "RegionOne";
+/// Glimpse's default, and what the raw fetch uses too.
+const CONCURRENCY: usize = 8;
+const PAGE_SIZE: u32 = 500;
+
+pub struct Params {
+    pub sizes: Vec<usize>,
+    pub runs: usize,
+    pub cli_sample: usize,
+}
+
+pub fn audit(root: &Path, target: &Path, p: &Params) -> Result<()> {
+    crate::run_cmd(
+        Command::new(crate::cargo())
+            .current_dir(root)
+            .args(["build", "--release", "-p", "glimpse"]),
+        "building the glimpse server (release)",
+    )?;
+    eprintln!("xtask: starting the benchmark cloud in {}", target.join("bench-cloud").display());
+    let cloud = DevCloud::start(Options {
+        state_dir: Some(target.join("bench-cloud")),
+        regions: 1,
+        // Two Glance workers: what this 2-core machine can give it.
+        glance_processes: 2,
+        ..Options::default()
+    })?;
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut glimpse = Command::new(target.join("release/glimpse"))
+        .args(["serve", "--auth-url", &cloud.auth_url(), "--listen", &format!("127.0.0.1:{port}")])
+        .env("GLIMPSE_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting glimpse")?;
+    let result = (|| {
+        let rt = tokio::runtime::Runtime::new()?;
+        let mut reports = Vec::new();
+        for &size in &p.sizes {
+            seed(&cloud, size)?;
+            reports.push(rt.block_on(measure(&cloud, port, size, p))?);
+        }
+        let rss = peak_rss_kib(&glimpse)?;
+        print_table(&reports, rss);
+        Ok(())
+    })();
+    let _ = glimpse.kill();
+    let _ = glimpse.wait();
+    result
+}
+
+/// Makes sure project-a owns `size` benchmark images, each shared with 3 projects.
+fn seed(cloud: &DevCloud, size: usize) -> Result<()> {
+    let token = cloud.user_token("alice", "project-a")?;
+    let (status, list) = cloud.glance_request(
+        REGION,
+        &token,
+        "GET",
+        "/v2/images?owner_only=1&limit=1000&visibility=shared",
+        None,
+    )?;
+    ensure!(status == 200, "listing images: {list}");
+    let mut have = count_bench_images(cloud, &token)?;
+    if have >= size {
+        return Ok(());
+    }
+    let seed = cloud.seed();
+    let members = [seed.project("project-b"), seed.project("project-c"), seed.project("admin")];
+    eprintln!("xtask: seeding {} images shared with 3 projects each…", size - have);
+    let started = Instant::now();
+    let next = std::sync::atomic::AtomicUsize::new(have);
+    std::thread::scope(|s| -> Result<()> {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| -> Result<()> {
+                    loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if n >= size {
+                            return Ok(());
+                        }
+                        let id = retry(|| {
+                            cloud.create_image(
+                                REGION,
+                                &token,
+                                &format!("bench-{n:05}"),
+                                &ImageOptions { visibility: Some("shared"), ..ImageOptions::default() },
+                            )
+                        })?;
+                        for member in members {
+                            retry(|| {
+                                let (status, body) = cloud.glance_request(
+                                    REGION,
+                                    &token,
+                                    "POST",
+                                    &format!("/v2/images/{id}/members"),
+                                    Some(&json!({ "member": member })),
+                                )?;
+                                ensure!(status == 200, "adding a member: HTTP {status}: {body}");
+                                Ok(())
+                            })?;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().map_err(|_| anyhow::anyhow!("seeding thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    have = count_bench_images(cloud, &token)?;
+    eprintln!("xtask: {have} benchmark images ready ({:.0} s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn count_bench_images(cloud: &DevCloud, token: &str) -> Result<usize> {
+    let mut count = 0;
+    let mut marker = String::new();
+    loop {
+        let (status, page) = cloud.glance_request(
+            REGION,
+            token,
+            "GET",
+            &format!("/v2/images?visibility=shared&limit=1000{marker}"),
+            None,
+        )?;
+        ensure!(status == 200, "listing images: {page}");
+        let images = page["images"].as_array().cloned().unwrap_or_default();
+        count += images
+            .iter()
+            .filter(|i| i["name"].as_str().is_some_and(|n| n.starts_with("bench-")))
+            .count();
+        match (page.get("next"), images.last()) {
+            (Some(_), Some(last)) => marker = format!("&marker={}", last["id"].as_str().unwrap_or_default()),
+            _ => return Ok(count),
+        }
+    }
+}
+
+/// SQLite under concurrent writers sometimes refuses one: try again.
+fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut last = None;
+    for attempt in 0..5 {
+        match f() {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                last = Some(e);
+                std::thread::sleep(Duration::from_millis(100 * (attempt + 1)));
+            }
+        }
+    }
+    Err(last.expect("an error"))
+}
+
+struct Report {
+    images: usize,
+    rows: usize,
+    glimpse: Vec<f64>,
+    raw: Vec<f64>,
+    sequential: Vec<f64>,
+    cli_per_image: f64,
+}
+
+async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result<Report> {
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let jar = reqwest::Client::builder().cookie_store(true).build()?;
+    let r = jar
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "alice", "password": "alicepw", "project": "project-a"}))
+        .send()
+        .await?;
+    ensure!(r.status().is_success(), "sign-in to glimpse: {}", r.status());
+    let token = cloud.user_token("alice", "project-a")?;
+    let glance = cloud.glance_url(REGION).context("glance url")?.trim_end_matches('/').to_owned();
+
+    let mut report = Report {
+        images: size,
+        rows: 0,
+        glimpse: Vec::new(),
+        raw: Vec::new(),
+        sequential: Vec::new(),
+        cli_per_image: 0.0,
+    };
+    eprintln!("xtask: measuring with {size} images ({} runs each)…", p.runs);
+    for _ in 0..p.runs {
+        let t = Instant::now();
+        let body: Value = jar
+            .get(format!("{base}/api/v1/audit/access?format=json&region={REGION}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        report.glimpse.push(t.elapsed().as_secs_f64());
+        report.rows = body["rows"].as_array().map_or(0, Vec::len);
+        ensure!(
+            body["failures"].as_array().is_some_and(Vec::is_empty),
+            "the audit reported failures: {}",
+            body["failures"]
+        );
+
+        let t = Instant::now();
+        let ids = owned_shared_images(&http, &glance, &token).await?;
+        let lists = futures::stream::iter(ids.iter())
+            .map(|id| member_list(&http, &glance, &token, id))
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await;
+        report.raw.push(t.elapsed().as_secs_f64());
+        let raw_rows: usize = lists.into_iter().collect::<Result<Vec<_>>>()?.iter().sum();
+        ensure!(raw_rows >= size * 3, "raw fetch saw {raw_rows} members");
+    }
+    // The sequential loop is slow: fewer runs at the large size.
+    for _ in 0..if size > 500 { 1 } else { p.runs.min(3) } {
+        let t = Instant::now();
+        let ids = owned_shared_images(&http, &glance, &token).await?;
+        for id in &ids {
+            member_list(&http, &glance, &token, id).await?;
+        }
+        report.sequential.push(t.elapsed().as_secs_f64());
+    }
+    report.cli_per_image = cli_per_image(cloud, &glance, &http, &token, p.cli_sample).await?;
+    Ok(report)
+}
+
+async fn owned_shared_images(http: &reqwest::Client, glance: &str, token: &str) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut marker = String::new();
+    loop {
+        let page: Value = http
+            .get(format!("{glance}/v2/images?visibility=shared&limit={PAGE_SIZE}{marker}"))
+            .header("X-Auth-Token", token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let images = page["images"].as_array().cloned().unwrap_or_default();
+        ids.extend(images.iter().filter_map(|i| i["id"].as_str().map(str::to_owned)));
+        match (page.get("next"), images.last()) {
+            (Some(_), Some(last)) => marker = format!("&marker={}", last["id"].as_str().unwrap_or_default()),
+            _ => return Ok(ids),
+        }
+    }
+}
+
+async fn member_list(http: &reqwest::Client, glance: &str, token: &str, id: &str) -> Result<usize> {
+    let r = http
+        .get(format!("{glance}/v2/images/{id}/members"))
+        .header("X-Auth-Token", token)
+        .send()
+        .await?;
+    ensure!(r.status().is_success(), "member list: {}", r.status());
+    let body: Value = r.json().await?;
+    Ok(body["members"].as_array().map_or(0, Vec::len))
+}
+
+/// Seconds per `openstack image member list`, over a sample of images.
+async fn cli_per_image(
+    cloud: &DevCloud,
+    glance: &str,
+    http: &reqwest::Client,
+    token: &str,
+    sample: usize,
+) -> Result<f64> {
+    let ids = owned_shared_images(http, glance, token).await?;
+    let openstack = cloud.venv().join("bin/openstack");
+    let t = Instant::now();
+    for id in ids.iter().take(sample) {
+        let out = Command::new(&openstack)
+            .args(["--os-cloud", "alice-a", "image", "member", "list", id])
+            .env("OS_CLIENT_CONFIG_FILE", cloud.clouds_yaml_path())
+            .output()
+            .context("running the openstack CLI")?;
+        if !out.status.success() {
+            bail!("openstack image member list failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    Ok(t.elapsed().as_secs_f64() / sample.max(1) as f64)
+}
+
+fn peak_rss_kib(child: &Child) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .context("no VmHWM in /proc status")
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+}
+
+fn print_table(reports: &[Report], peak_rss_kib: u64) {
+    println!();
+    println!("Access audit benchmark: 1 region, images each shared with 3 projects, concurrency {CONCURRENCY}");
+    println!(
+        "{:>7} {:>6} | {:>12} {:>12} {:>12} {:>14} | {:>9} {:>10} {:>10}",
+        "images", "rows", "glimpse (s)", "raw conc (s)", "sequential", "CLI extrap (s)", "gl / raw", "seq / gl", "CLI / gl"
+    );
+    for r in reports {
+        let (g, raw, seq) = (median(&r.glimpse), median(&r.raw), median(&r.sequential));
+        let cli = r.cli_per_image * r.images as f64;
+        println!(
+            "{:>7} {:>6} | {:>12.3} {:>12.3} {:>12.3} {:>14.1} | {:>8.2}x {:>9.1}x {:>9.0}x",
+            r.images, r.rows, g, raw, seq, cli, g / raw, seq / g, cli / g
+        );
+    }
+    println!("medians of the runs; CLI: `openstack image member list` per image, times the image count");
+    println!("glimpse peak RSS (VmHWM): {:.1} MiB", peak_rss_kib as f64 / 1024.0);
+}
