@@ -50,6 +50,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets_dir: Option<PathBuf>,
+    /// Activity log: a SQLite file (sqlite://path) or postgres://… shared by replicas.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     /// Log JSON lines instead of text.
     #[arg(long)]
     #[serde(skip)]

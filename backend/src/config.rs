@@ -47,6 +47,9 @@ pub struct Settings {
     pub assets_dir: Option<PathBuf>,
     /// Mark the session cookie Secure. Leave unset behind plain http; set true behind https.
     pub secure_cookies: bool,
+    /// The activity log: a SQLite file (`sqlite://path`, or a plain path) or `postgres://…`
+    /// (shared by several replicas).
+    pub database: String,
 }
 
 impl Default for Settings {
@@ -68,6 +71,7 @@ impl Default for Settings {
             concurrency: 8,
             assets_dir: None,
             secure_cookies: false,
+            database: "sqlite://glimpse-activity.db".into(),
         }
     }
 }
@@ -110,6 +114,7 @@ pub struct Config {
     pub concurrency: usize,
     pub assets_dir: Option<PathBuf>,
     pub secure_cookies: bool,
+    pub database: String,
 }
 
 impl Config {
@@ -156,6 +161,7 @@ impl Config {
             concurrency: settings.concurrency.max(1),
             assets_dir: settings.assets_dir,
             secure_cookies: settings.secure_cookies,
+            database: settings.database,
         })
     }
 

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
+use crate::activity::ActivityLog;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::openstack::{self, HttpSettings};
@@ -26,7 +27,9 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-        let state = AppState::new(config, client)?;
+        let activity = ActivityLog::connect(&config.database).await?;
+        tracing::info!(store = activity.store(), "activity log ready");
+        let state = AppState::new(config, client, activity)?;
         Ok(Self {
             listener,
             router: http::router(state),

@@ -22,6 +22,11 @@ use crate::state::{AppState, use_state};
 /// Called by the boot script once the module is instantiated.
 #[wasm_bindgen(start)]
 pub fn start() {
+    // Debug builds say why they panicked; release builds stay small.
+    #[cfg(debug_assertions)]
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("Glimpse panicked: {info}").into());
+    }));
     let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"))

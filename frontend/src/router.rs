@@ -1,8 +1,15 @@
 //! A small client-side router over the History API: four routes do not need a router crate,
 //! and leaving one out keeps the wasm about 20 KB (gzip) lighter.
 
+use std::cell::Cell;
+
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
+
+thread_local! {
+    // Not a context: `navigate` is called from async tasks, which have no reactive owner.
+    static LOCATION: Cell<Option<Location>> = const { Cell::new(None) };
+}
 
 /// The pages of the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,12 +84,14 @@ pub fn provide_location() -> Location {
     };
     location.sync();
     let _ = window_event_listener(leptos::ev::popstate, move |_| location.sync());
-    provide_context(location);
+    LOCATION.with(|l| l.set(Some(location)));
     location
 }
 
 pub fn use_location() -> Location {
-    expect_context::<Location>()
+    LOCATION
+        .with(Cell::get)
+        .expect("provide_location() runs first")
 }
 
 /// Goes to `url` (a path of this app, with an optional query) and records it in the history.

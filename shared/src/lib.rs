@@ -464,6 +464,7 @@ pub mod codes {
     pub const RATE_LIMITED: &str = "rate_limited";
     pub const UPSTREAM_UNAVAILABLE: &str = "upstream_unavailable";
     pub const UPSTREAM_TIMEOUT: &str = "upstream_timeout";
+    pub const LOG_UNAVAILABLE: &str = "log_unavailable";
     pub const INTERNAL: &str = "internal";
 }
 

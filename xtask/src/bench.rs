@@ -27,12 +27,18 @@ pub struct Params {
 
 pub fn audit(root: &Path, target: &Path, p: &Params) -> Result<()> {
     crate::run_cmd(
-        Command::new(crate::cargo())
-            .current_dir(root)
-            .args(["build", "--release", "-p", "glimpse"]),
+        Command::new(crate::cargo()).current_dir(root).args([
+            "build",
+            "--release",
+            "-p",
+            "glimpse",
+        ]),
         "building the glimpse server (release)",
     )?;
-    eprintln!("xtask: starting the benchmark cloud in {}", target.join("bench-cloud").display());
+    eprintln!(
+        "xtask: starting the benchmark cloud in {}",
+        target.join("bench-cloud").display()
+    );
     let cloud = DevCloud::start(Options {
         state_dir: Some(target.join("bench-cloud")),
         regions: 1,
@@ -42,7 +48,13 @@ pub fn audit(root: &Path, target: &Path, p: &Params) -> Result<()> {
     })?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut glimpse = Command::new(target.join("release/glimpse"))
-        .args(["serve", "--auth-url", &cloud.auth_url(), "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--auth-url",
+            &cloud.auth_url(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("GLIMPSE_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -79,8 +91,15 @@ fn seed(cloud: &DevCloud, size: usize) -> Result<()> {
         return Ok(());
     }
     let seed = cloud.seed();
-    let members = [seed.project("project-b"), seed.project("project-c"), seed.project("admin")];
-    eprintln!("xtask: seeding {} images shared with 3 projects each…", size - have);
+    let members = [
+        seed.project("project-b"),
+        seed.project("project-c"),
+        seed.project("admin"),
+    ];
+    eprintln!(
+        "xtask: seeding {} images shared with 3 projects each…",
+        size - have
+    );
     let started = Instant::now();
     let next = std::sync::atomic::AtomicUsize::new(have);
     std::thread::scope(|s| -> Result<()> {
@@ -97,7 +116,10 @@ fn seed(cloud: &DevCloud, size: usize) -> Result<()> {
                                 REGION,
                                 &token,
                                 &format!("bench-{n:05}"),
-                                &ImageOptions { visibility: Some("shared"), ..ImageOptions::default() },
+                                &ImageOptions {
+                                    visibility: Some("shared"),
+                                    ..ImageOptions::default()
+                                },
                             )
                         })?;
                         for member in members {
@@ -118,12 +140,16 @@ fn seed(cloud: &DevCloud, size: usize) -> Result<()> {
             })
             .collect();
         for w in workers {
-            w.join().map_err(|_| anyhow::anyhow!("seeding thread panicked"))??;
+            w.join()
+                .map_err(|_| anyhow::anyhow!("seeding thread panicked"))??;
         }
         Ok(())
     })?;
     have = count_bench_images(cloud, &token)?;
-    eprintln!("xtask: {have} benchmark images ready ({:.0} s)", started.elapsed().as_secs_f64());
+    eprintln!(
+        "xtask: {have} benchmark images ready ({:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -145,7 +171,9 @@ fn count_bench_images(cloud: &DevCloud, token: &str) -> Result<usize> {
             .filter(|i| i["name"].as_str().is_some_and(|n| n.starts_with("bench-")))
             .count();
         match (page.get("next"), images.last()) {
-            (Some(_), Some(last)) => marker = format!("&marker={}", last["id"].as_str().unwrap_or_default()),
+            (Some(_), Some(last)) => {
+                marker = format!("&marker={}", last["id"].as_str().unwrap_or_default())
+            }
             _ => return Ok(count),
         }
     }
@@ -184,9 +212,17 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         .json(&json!({"username": "alice", "password": "alicepw", "project": "project-a"}))
         .send()
         .await?;
-    ensure!(r.status().is_success(), "sign-in to glimpse: {}", r.status());
+    ensure!(
+        r.status().is_success(),
+        "sign-in to glimpse: {}",
+        r.status()
+    );
     let token = cloud.user_token("alice", "project-a")?;
-    let glance = cloud.glance_url(REGION).context("glance url")?.trim_end_matches('/').to_owned();
+    let glance = cloud
+        .glance_url(REGION)
+        .context("glance url")?
+        .trim_end_matches('/')
+        .to_owned();
 
     let mut report = Report {
         images: size,
@@ -196,11 +232,16 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         sequential: Vec::new(),
         cli_per_image: 0.0,
     };
-    eprintln!("xtask: measuring with {size} images ({} runs each)…", p.runs);
+    eprintln!(
+        "xtask: measuring with {size} images ({} runs each)…",
+        p.runs
+    );
     for _ in 0..p.runs {
         let t = Instant::now();
         let body: Value = jar
-            .get(format!("{base}/api/v1/audit/access?format=json&region={REGION}"))
+            .get(format!(
+                "{base}/api/v1/audit/access?format=json&region={REGION}"
+            ))
             .send()
             .await?
             .json()
@@ -237,21 +278,33 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
     Ok(report)
 }
 
-async fn owned_shared_images(http: &reqwest::Client, glance: &str, token: &str) -> Result<Vec<String>> {
+async fn owned_shared_images(
+    http: &reqwest::Client,
+    glance: &str,
+    token: &str,
+) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     let mut marker = String::new();
     loop {
         let page: Value = http
-            .get(format!("{glance}/v2/images?visibility=shared&limit={PAGE_SIZE}{marker}"))
+            .get(format!(
+                "{glance}/v2/images?visibility=shared&limit={PAGE_SIZE}{marker}"
+            ))
             .header("X-Auth-Token", token)
             .send()
             .await?
             .json()
             .await?;
         let images = page["images"].as_array().cloned().unwrap_or_default();
-        ids.extend(images.iter().filter_map(|i| i["id"].as_str().map(str::to_owned)));
+        ids.extend(
+            images
+                .iter()
+                .filter_map(|i| i["id"].as_str().map(str::to_owned)),
+        );
         match (page.get("next"), images.last()) {
-            (Some(_), Some(last)) => marker = format!("&marker={}", last["id"].as_str().unwrap_or_default()),
+            (Some(_), Some(last)) => {
+                marker = format!("&marker={}", last["id"].as_str().unwrap_or_default())
+            }
             _ => return Ok(ids),
         }
     }
@@ -286,7 +339,10 @@ async fn cli_per_image(
             .output()
             .context("running the openstack CLI")?;
         if !out.status.success() {
-            bail!("openstack image member list failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "openstack image member list failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
     Ok(t.elapsed().as_secs_f64() / sample.max(1) as f64)
@@ -304,24 +360,51 @@ fn peak_rss_kib(child: &Child) -> Result<u64> {
 fn median(v: &[f64]) -> f64 {
     let mut v = v.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 fn print_table(reports: &[Report], peak_rss_kib: u64) {
     println!();
-    println!("Access audit benchmark: 1 region, images each shared with 3 projects, concurrency {CONCURRENCY}");
+    println!(
+        "Access audit benchmark: 1 region, images each shared with 3 projects, concurrency {CONCURRENCY}"
+    );
     println!(
         "{:>7} {:>6} | {:>12} {:>12} {:>12} {:>14} | {:>9} {:>10} {:>10}",
-        "images", "rows", "glimpse (s)", "raw conc (s)", "sequential", "CLI extrap (s)", "gl / raw", "seq / gl", "CLI / gl"
+        "images",
+        "rows",
+        "glimpse (s)",
+        "raw conc (s)",
+        "sequential",
+        "CLI extrap (s)",
+        "gl / raw",
+        "seq / gl",
+        "CLI / gl"
     );
     for r in reports {
         let (g, raw, seq) = (median(&r.glimpse), median(&r.raw), median(&r.sequential));
         let cli = r.cli_per_image * r.images as f64;
         println!(
             "{:>7} {:>6} | {:>12.3} {:>12.3} {:>12.3} {:>14.1} | {:>8.2}x {:>9.1}x {:>9.0}x",
-            r.images, r.rows, g, raw, seq, cli, g / raw, seq / g, cli / g
+            r.images,
+            r.rows,
+            g,
+            raw,
+            seq,
+            cli,
+            g / raw,
+            seq / g,
+            cli / g
         );
     }
-    println!("medians of the runs; CLI: `openstack image member list` per image, times the image count");
-    println!("glimpse peak RSS (VmHWM): {:.1} MiB", peak_rss_kib as f64 / 1024.0);
+    println!(
+        "medians of the runs; CLI: `openstack image member list` per image, times the image count"
+    );
+    println!(
+        "glimpse peak RSS (VmHWM): {:.1} MiB",
+        peak_rss_kib as f64 / 1024.0
+    );
 }

@@ -88,11 +88,12 @@ fn run(task: Task) -> Result<()> {
             cargo_test_args,
         } => test(&root, !no_lint, &cargo_test_args),
         Task::Bench {
-            which: Bench::Audit {
-                images,
-                runs,
-                cli_sample,
-            },
+            which:
+                Bench::Audit {
+                    images,
+                    runs,
+                    cli_sample,
+                },
         } => bench::audit(
             &root,
             &target_dir(&root),
@@ -121,7 +122,9 @@ fn cargo() -> String {
 
 fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
     eprintln!("xtask: {what}");
-    let status = cmd.status().with_context(|| format!("cannot start: {what}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start: {what}"))?;
     ensure!(status.success(), "failed: {what}");
     Ok(())
 }
@@ -138,7 +141,10 @@ fn demo(root: &Path, listen: &str, state_dir: Option<PathBuf>) -> Result<()> {
     )?;
 
     let state_dir = state_dir.unwrap_or_else(|| target_dir(root).join("demo-cloud"));
-    eprintln!("xtask: starting the demo cloud in {} (the first run installs OpenStack into a cached venv: a few minutes)", state_dir.display());
+    eprintln!(
+        "xtask: starting the demo cloud in {} (the first run installs OpenStack into a cached venv: a few minutes)",
+        state_dir.display()
+    );
     let cloud = devcloud::DevCloud::start(devcloud::Options {
         state_dir: Some(state_dir),
         regions: 2,
@@ -160,9 +166,15 @@ fn demo(root: &Path, listen: &str, state_dir: Option<PathBuf>) -> Result<()> {
     println!("Glimpse demo: http://{listen}");
     println!("Keystone: {}", cloud.keystone_url());
     for region in cloud.regions() {
-        println!("Glance {region}: {}", cloud.glance_url(&region).unwrap_or_default());
+        println!(
+            "Glance {region}: {}",
+            cloud.glance_url(&region).unwrap_or_default()
+        );
     }
-    println!("clouds.yaml (for the openstack CLI): {}", clouds_yaml.display());
+    println!(
+        "clouds.yaml (for the openstack CLI): {}",
+        clouds_yaml.display()
+    );
     println!();
     println!("Demo logins (domain Default):");
     for (user, role) in [
@@ -205,19 +217,32 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
 
     if lint {
         run_cmd(
-            Command::new(cargo()).current_dir(root).args(["fmt", "--all", "--check"]),
+            Command::new(cargo())
+                .current_dir(root)
+                .args(["fmt", "--all", "--check"]),
             "cargo fmt --check",
         )?;
         run_cmd(
             Command::new(cargo()).current_dir(root).args([
-                "clippy", "--workspace", "--all-targets", "--", "-D", "warnings",
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
             ]),
             "cargo clippy (server side)",
         )?;
         run_cmd(
             Command::new(cargo()).current_dir(root).args([
-                "clippy", "-p", "glimpse-frontend", "--target", "wasm32-unknown-unknown",
-                "--", "-D", "warnings",
+                "clippy",
+                "-p",
+                "glimpse-frontend",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
             ]),
             "cargo clippy (web UI, wasm32)",
         )?;
@@ -228,7 +253,11 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
         Command::new(cargo())
             .current_dir(root)
             .args(["test", "--workspace"])
-            .args(if extra.is_empty() { &[][..] } else { &["--"][..] })
+            .args(if extra.is_empty() {
+                &[][..]
+            } else {
+                &["--"][..]
+            })
             .args(extra)
             .env("GLIMPSE_ASSETS_DIR", &web),
         "cargo test --workspace (unit tests, then the end-to-end suite on a real dev cloud and browser)",

@@ -38,6 +38,11 @@ pub enum Error {
     UpstreamUnavailable(String),
     #[error("{0}")]
     UpstreamTimeout(String),
+    /// The activity log cannot be written, so no change is made (every change is logged).
+    #[error(
+        "The activity log cannot be written right now, so no change was made. Try again in a moment."
+    )]
+    LogUnavailable(#[source] anyhow::Error),
     /// A bug or an unreadable upstream answer: logged in full, shown as a generic sentence.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -64,6 +69,7 @@ impl Error {
             Self::UnknownRegion(_) => StatusCode::BAD_REQUEST,
             Self::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,6 +87,7 @@ impl Error {
             Self::UnknownRegion(_) => codes::UNKNOWN_REGION,
             Self::UpstreamUnavailable(_) => codes::UPSTREAM_UNAVAILABLE,
             Self::UpstreamTimeout(_) => codes::UPSTREAM_TIMEOUT,
+            Self::LogUnavailable(_) => codes::LOG_UNAVAILABLE,
             Self::Internal(_) => codes::INTERNAL,
         }
     }
@@ -110,6 +117,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match &self {
             Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            Self::LogUnavailable(e) => tracing::error!(error = ?e, "activity log unavailable"),
             Self::UpstreamUnavailable(m) | Self::UpstreamTimeout(m) => {
                 tracing::warn!(code = self.code(), "{m}")
             }

@@ -4,11 +4,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use futures::future::try_join_all;
-use json::{MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
+use json::{Action, MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::AppState;
+use super::activity::{Change, image_name, logged};
 use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
 use super::session::CurrentUser;
@@ -145,16 +146,41 @@ async fn update(
             "Nothing to change: send visibility and/or protected.",
         ));
     }
-    let image = glance
-        .update_image(user.token(), id, &changes)
-        .await
-        .map_err(|e| match e {
-            glance::Error::PolicyRefused { .. } => Error::Forbidden(format!(
-                "Only the project that owns this image can change it; {} does not own it.",
-                user.project().name
-            )),
-            other => other.into(),
-        })?;
+    let name = image_name(&glance, &user, id).await;
+    let logged_changes: Vec<Change> = body
+        .visibility
+        .map(|v| match v {
+            Visibility::Shared => Action::MakeShared,
+            _ => Action::MakePrivate,
+        })
+        .into_iter()
+        .chain(body.protected.map(|p| {
+            if p {
+                Action::Protect
+            } else {
+                Action::Unprotect
+            }
+        }))
+        .map(|action| Change {
+            action,
+            image_id: id,
+            image_name: name.clone(),
+            member_id: None,
+        })
+        .collect();
+    let update = async {
+        glance
+            .update_image(user.token(), id, &changes)
+            .await
+            .map_err(|e| match e {
+                glance::Error::PolicyRefused { .. } => Error::Forbidden(format!(
+                    "Only the project that owns this image can change it; {} does not own it.",
+                    user.project().name
+                )),
+                other => other.into(),
+            })
+    };
+    let image = logged(&app, &user, &glance, &logged_changes, update).await?;
     tracing::info!(image = id, ?body, "image updated");
     Ok(Json(detail(&user, image)))
 }

@@ -7,8 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use futures::{StreamExt, stream};
+use json::Action;
 
 use super::AppState;
+use super::activity::{Change, image_name, logged};
 use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
 use super::images::{RegionQuery, image_id};
@@ -84,7 +86,8 @@ async fn add(
     match body {
         json::AddMembers::One { member_id } => {
             let member_id = project_id("member_id", member_id.trim())?;
-            let added = add_one(&glance, &user, id, member_id).await?;
+            let name = image_name(&glance, &user, id).await;
+            let added = add_one(&app, &glance, &user, id, &name, member_id).await?;
             Ok((StatusCode::CREATED, Json(added)).into_response())
         }
         json::AddMembers::Many { member_ids } => {
@@ -94,13 +97,14 @@ async fn add(
                     "Give at least one project ID.",
                 ));
             }
+            let name = image_name(&glance, &user, id).await;
             let results: Vec<json::AddMemberOutcome> = stream::iter(member_ids)
                 .map(|member_id| {
-                    let (glance, user) = (&glance, &user);
+                    let (app, glance, user, name) = (&app, &glance, &user, &name);
                     async move {
                         let member_id = member_id.trim().to_owned();
                         let result = match project_id("member_ids", &member_id) {
-                            Ok(valid) => add_one(glance, user, id, valid).await,
+                            Ok(valid) => add_one(app, glance, user, id, name, valid).await,
                             Err(e) => Err(e),
                         };
                         match result {
@@ -128,29 +132,40 @@ async fn add(
 }
 
 async fn add_one(
+    app: &AppState,
     glance: &Glance,
     user: &CurrentUser,
     image_id: &str,
+    image_name: &Option<String>,
     member_id: &str,
 ) -> Result<json::Member> {
-    let added = glance
-        .add_member(user.token(), image_id, member_id)
-        .await
-        .map_err(|e| match e {
-            glance::Error::PolicyRefused { .. } => Error::Forbidden(format!(
-                "Only the project that owns this image can add members; {} does not own it.",
-                user.project().name
-            )),
-            glance::Error::NotShared => Error::ImageNotShared(
-                "This image is not shared: make it shared first, then add members.".into(),
-            ),
-            glance::Error::AlreadyMember => Error::AlreadyMember(format!(
-                "Project {} is already a member of this image.",
-                user.project_name(member_id)
-                    .unwrap_or_else(|| member_id.to_owned())
-            )),
-            other => other.into(),
-        })?;
+    let change = Change {
+        action: Action::AddMember,
+        image_id,
+        image_name: image_name.clone(),
+        member_id: Some(member_id),
+    };
+    let add = async {
+        glance
+            .add_member(user.token(), image_id, member_id)
+            .await
+            .map_err(|e| match e {
+                glance::Error::PolicyRefused { .. } => Error::Forbidden(format!(
+                    "Only the project that owns this image can add members; {} does not own it.",
+                    user.project().name
+                )),
+                glance::Error::NotShared => Error::ImageNotShared(
+                    "This image is not shared: make it shared first, then add members.".into(),
+                ),
+                glance::Error::AlreadyMember => Error::AlreadyMember(format!(
+                    "Project {} is already a member of this image.",
+                    user.project_name(member_id)
+                        .unwrap_or_else(|| member_id.to_owned())
+                )),
+                other => other.into(),
+            })
+    };
+    let added = logged(app, user, glance, &[change], add).await?;
     tracing::info!(image = image_id, member = member_id, "member added");
     Ok(member(user, added))
 }
@@ -165,16 +180,25 @@ async fn remove(
     let id = image_id(&id)?;
     let member_id = project_id("member_id", &member_id)?;
     let glance = user.glance(&app, q.region.as_deref())?;
-    glance
-        .remove_member(user.token(), id, member_id)
-        .await
-        .map_err(|e| match e {
-            glance::Error::PolicyRefused { .. } => Error::Forbidden(
-                "Only the project that owns this image can remove members. A member project that no longer wants it can reject it instead."
-                    .into(),
-            ),
-            other => other.into(),
-        })?;
+    let change = Change {
+        action: Action::RemoveMember,
+        image_id: id,
+        image_name: image_name(&glance, &user, id).await,
+        member_id: Some(member_id),
+    };
+    let remove = async {
+        glance
+            .remove_member(user.token(), id, member_id)
+            .await
+            .map_err(|e| match e {
+                glance::Error::PolicyRefused { .. } => Error::Forbidden(
+                    "Only the project that owns this image can remove members. A member project that no longer wants it can reject it instead."
+                        .into(),
+                ),
+                other => other.into(),
+            })
+    };
+    logged(&app, &user, &glance, &[change], remove).await?;
     tracing::info!(image = id, member = member_id, "member removed");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -190,32 +214,40 @@ async fn decide(
 ) -> Result<Json<json::Member>> {
     let id = image_id(&id)?;
     let member_id = project_id("member_id", &member_id)?;
-    if member_id != user.project().id {
-        return Err(Error::Forbidden(format!(
-            "You can only decide for the current project ({}); switch to project {} to decide for it.",
-            user.project().name,
-            user.project_name(member_id)
-                .unwrap_or_else(|| member_id.to_owned())
-        )));
-    }
     let glance = user.glance(&app, q.region.as_deref())?;
-    match glance
-        .set_member_status(user.token(), id, member_id, body.status)
-        .await
-    {
-        Ok(m) => {
-            tracing::info!(image = id, status = %body.status, "member status set");
-            Ok(Json(member(&user, m)))
+    let change = Change {
+        action: Action::for_decision(body.status),
+        image_id: id,
+        image_name: image_name(&glance, &user, id).await,
+        member_id: Some(member_id),
+    };
+    let decide = async {
+        if member_id != user.project().id {
+            return Err(Error::Forbidden(format!(
+                "You can only decide for the current project ({}); switch to project {} to decide for it.",
+                user.project().name,
+                user.project_name(member_id)
+                    .unwrap_or_else(|| member_id.to_owned())
+            )));
         }
-        Err(glance::Error::PolicyRefused { .. }) => {
-            Err(refusal_to_decide(&glance, &user, id).await)
+        match glance
+            .set_member_status(user.token(), id, member_id, body.status)
+            .await
+        {
+            Ok(m) => Ok(m),
+            Err(glance::Error::PolicyRefused { .. }) => {
+                Err(refusal_to_decide(&glance, &user, id).await)
+            }
+            Err(glance::Error::MemberNotFound) => Err(Error::NotFound(format!(
+                "This image is not shared with project {}.",
+                user.project().name
+            ))),
+            Err(e) => Err(e.into()),
         }
-        Err(glance::Error::MemberNotFound) => Err(Error::NotFound(format!(
-            "This image is not shared with project {}.",
-            user.project().name
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    };
+    let m = logged(&app, &user, &glance, &[change], decide).await?;
+    tracing::info!(image = id, status = %body.status, "member status set");
+    Ok(Json(member(&user, m)))
 }
 
 /// Glance refuses both the owner and a read-only member with the same words; tell them apart.

@@ -1,5 +1,6 @@
 //! The HTTP surface: one `router()` listing every route, over one file per resource.
 
+mod activity;
 mod assets;
 mod audit;
 pub mod error;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{MemoryStore, SessionManagerLayer};
 
+use crate::activity::ActivityLog;
 use crate::config::Config;
 use crate::openstack::keystone::Keystone;
 
@@ -34,6 +36,8 @@ pub struct Inner {
     /// The one pooled client for every OpenStack call.
     pub http: reqwest::Client,
     pub keystone: Keystone,
+    /// Where every change is recorded.
+    pub activity: ActivityLog,
 }
 
 impl std::ops::Deref for AppState {
@@ -44,12 +48,17 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, http: reqwest::Client) -> anyhow::Result<Self> {
+    pub fn new(
+        config: Config,
+        http: reqwest::Client,
+        activity: ActivityLog,
+    ) -> anyhow::Result<Self> {
         let keystone = Keystone::new(http.clone(), &config.auth_url)?;
         Ok(Self(Arc::new(Inner {
             config,
             http,
             keystone,
+            activity,
         })))
     }
 }
@@ -65,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(images::router())
         .merge(members::router())
         .merge(audit::router())
+        .merge(activity::router())
         .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
         .layer(middleware::from_fn(session::end_session_on_401));
 

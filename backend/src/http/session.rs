@@ -85,6 +85,8 @@ impl UserSession {
 /// for POST/PUT/PATCH/DELETE, CSRF-checked.
 pub struct CurrentUser {
     pub data: UserSession,
+    /// The request's id (`X-Request-Id`), for the activity log.
+    pub request_id: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser
@@ -135,7 +137,12 @@ where
                 return Err(Error::Csrf);
             }
         }
-        Ok(Self { data })
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Self { data, request_id })
     }
 }
 

@@ -181,6 +181,13 @@ impl Glance {
         self.base.join(path).expect("relative path")
     }
 
+    pub fn region(&self) -> &str {
+        match &self.service {
+            Service::Glance { region } => region,
+            Service::Keystone => "",
+        }
+    }
+
     fn image_url(&self, image_id: &str, tail: &[&str]) -> Url {
         let mut url = self.url("images");
         url.path_segments_mut()

@@ -315,7 +315,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                         <th scope="col">{msg::COL_IMAGE}</th>
                         <th scope="col">{msg::COL_OWNER}</th>
                         <th scope="col" class="num">{msg::COL_SIZE}</th>
-                        <th scope="col">{msg::COL_SINCE}</th>
+                        <th scope="col">{msg::COL_CREATED}</th>
                         <th scope="col" class="actions">
                             <span class="sr-only">{msg::COL_ACTIONS}</span>
                         </th>
@@ -363,9 +363,16 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                                         <div class="sub mono">{id.clone()}</div>
                                     </td>
                                     <td>
-                                        {owner_name
-                                            .map(|n| view! { <span>{n}</span> })}
-                                        <div class="sub mono">{owner_id}</div>
+                                        {match owner_name {
+                                            Some(n) => {
+                                                view! {
+                                                    <span>{n}</span>
+                                                    <div class="sub mono">{owner_id}</div>
+                                                }
+                                                    .into_any()
+                                            }
+                                            None => view! { <code>{owner_id}</code> }.into_any(),
+                                        }}
                                     </td>
                                     <td class="num">{format::size(offer.image.size)}</td>
                                     <td>

@@ -69,9 +69,7 @@ where
         std::env::var("GLIMPSE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
     let mut admin = sqlx::PgConnection::connect(&base)
         .await
-        .unwrap_or_else(|e| {
-            panic!("no PostgreSQL at {base} (set GLIMPSE_TEST_POSTGRES_URL): {e}")
-        });
+        .unwrap_or_else(|e| panic!("no PostgreSQL at {base} (set GLIMPSE_TEST_POSTGRES_URL): {e}"));
     let schema = format!("glimpse_test_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(&mut admin)

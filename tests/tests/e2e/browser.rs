@@ -184,14 +184,14 @@ impl Browser {
 
     /// Waits until the wasm app replaced its "Loading Glimpse…" placeholder.
     pub async fn wait_started(&mut self) {
-        self.wait_until("the app to start", |b| async move {
-            let started = b
-                .js(
-                    "const app = document.getElementById('app'); \
-                     return !!app && !document.getElementById('boot') && app.children.length > 0;",
-                    vec![],
-                )
-                .await;
+        self.wait_until("the app to start", |c| async move {
+            let started = js(
+                &c,
+                "const app = document.getElementById('app'); \
+                 return !!app && !document.getElementById('boot') && app.children.length > 0;",
+                vec![],
+            )
+            .await;
             started.as_bool().unwrap_or(false).then_some(())
         })
         .await
@@ -199,21 +199,18 @@ impl Browser {
 
     /// Runs a script in the page and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client
-            .execute(script, args)
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        js(&self.client, script, args).await
     }
 
     /// Polls `probe` until it returns Some, or fails the test with what the page shows.
     pub async fn wait_until<T, F, Fut>(&mut self, what: &str, mut probe: F) -> T
     where
-        F: FnMut(&Browser) -> Fut,
+        F: FnMut(Client) -> Fut,
         Fut: Future<Output = Option<T>>,
     {
         let deadline = Instant::now() + patience();
         loop {
-            if let Some(v) = probe(self).await {
+            if let Some(v) = probe(self.client.clone()).await {
                 return v;
             }
             if Instant::now() > deadline {
@@ -283,28 +280,15 @@ impl Browser {
     /// checkbox, dialog, row (a table row, by its text), alert (role=alert, by its text),
     /// any (any element, by its text).
     async fn query(&self, kind: &str, name: &str, within: Option<&Element>, exact: bool) -> Vec<Element> {
-        let scope = within.map(|e| serde_json::to_value(e).expect("element ref"));
-        let found = self
-            .js(FINDER, vec![json!(kind), json!(name), scope.unwrap_or(Value::Null), json!(exact)])
-            .await;
-        found
-            .as_array()
-            .map(|els| {
-                els.iter()
-                    .filter_map(|v| {
-                        let id = v.as_object()?.values().next()?.as_str()?.to_owned();
-                        Some(Element::from_element_id(self.client.clone(), id.into()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        query(&self.client, kind, name, within, exact).await
     }
 
     /// The names of the visible elements of `kind`, to say what there was instead.
     async fn names_of(&self, kind: &str, within: Option<&Element>) -> Vec<String> {
         let scope = within.map(|e| serde_json::to_value(e).expect("element ref"));
+        let script = NAMES.replace("ACCNAME", ACCNAME);
         let names = self
-            .js(NAMES, vec![json!(kind), scope.unwrap_or(Value::Null)])
+            .js(&script, vec![json!(kind), scope.unwrap_or(Value::Null)])
             .await;
         serde_json::from_value(names).unwrap_or_default()
     }
@@ -351,12 +335,30 @@ impl Browser {
         }
     }
 
+    /// The table row containing `key` once it also shows `also` (e.g. a status).
+    pub async fn row_with(&mut self, key: &str, also: &str) -> Element {
+        let (key, also) = (key.to_owned(), also.to_owned());
+        self.wait_until(&format!("a row with {key:?} showing {also:?}"), |c| {
+            let (key, also) = (key.clone(), also.clone());
+            async move {
+                let rows = query(&c, "row", &key, None, false).await;
+                for row in rows {
+                    if row.text().await.is_ok_and(|t| t.contains(&also)) {
+                        return Some(row);
+                    }
+                }
+                None
+            }
+        })
+        .await
+    }
+
     /// Waits until no table row contains `text`.
     pub async fn no_row(&mut self, text: &str) {
         let text = text.to_owned();
-        self.wait_until(&format!("no row with {text:?}"), |b| {
+        self.wait_until(&format!("no row with {text:?}"), |c| {
             let text = text.clone();
-            async move { b.query("row", &text, None, false).await.is_empty().then_some(()) }
+            async move { query(&c, "row", &text, None, false).await.is_empty().then_some(()) }
         })
         .await
     }
@@ -364,12 +366,10 @@ impl Browser {
     /// Waits until the page (or an open dialog) shows `text` somewhere.
     pub async fn see(&mut self, text: &str) {
         let text = text.to_owned();
-        self.wait_until(&format!("the text {text:?}"), |b| {
+        self.wait_until(&format!("the text {text:?}"), |c| {
             let text = text.clone();
             async move {
-                let body = b
-                    .js("return document.body.innerText.replace(/\\s+/g, ' ')", vec![])
-                    .await;
+                let body = js(&c, "return document.body.innerText.replace(/\\s+/g, ' ')", vec![]).await;
                 body.as_str()
                     .is_some_and(|s| s.contains(&collapse(&text)))
                     .then_some(())
@@ -381,10 +381,10 @@ impl Browser {
     /// Waits for an alert (`role=alert`) containing `text`, and returns its whole text.
     pub async fn alert(&mut self, text: &str) -> String {
         let text = text.to_owned();
-        self.wait_until(&format!("an alert saying {text:?}"), |b| {
+        self.wait_until(&format!("an alert saying {text:?}"), |c| {
             let text = text.clone();
             async move {
-                let found = b.query("alert", &text, None, false).await;
+                let found = query(&c, "alert", &text, None, false).await;
                 match found.first() {
                     Some(el) => el.text().await.ok(),
                     None => None,
@@ -394,7 +394,7 @@ impl Browser {
         .await
     }
 
-    /// Waits for the open modal dialog whose title is `title` (prefix match).
+    /// Waits for the open modal dialog.
     pub async fn dialog(&mut self) -> Element {
         let deadline = Instant::now() + patience();
         loop {
@@ -486,6 +486,41 @@ fn delete_session(port: u16, id: &str) {
             let _ = s.read_to_end(&mut sink);
         }
     }
+}
+
+async fn js(client: &Client, script: &str, args: Vec<Value>) -> Value {
+    client
+        .execute(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+async fn query(
+    client: &Client,
+    kind: &str,
+    name: &str,
+    within: Option<&Element>,
+    exact: bool,
+) -> Vec<Element> {
+    let scope = within.map(|e| serde_json::to_value(e).expect("element ref"));
+    let script = FINDER.replace("ACCNAME", ACCNAME);
+    let found = js(
+        client,
+        &script,
+        vec![json!(kind), json!(name), scope.unwrap_or(Value::Null), json!(exact)],
+    )
+    .await;
+    found
+        .as_array()
+        .map(|els| {
+            els.iter()
+                .filter_map(|v| {
+                    let id = v.as_object()?.values().next()?.as_str()?.to_owned();
+                    Some(Element::from_element_id(client.clone(), id.into()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn free_port() -> u16 {
@@ -586,10 +621,6 @@ const [kind, scope] = arguments;
 ACCNAME
 return candidates(kind, scope).map((el) => (kind === 'row' ? collapse(el.innerText) : nameOf(el))).slice(0, 40);
 "#;
-
-// The finder scripts share the accname helpers.
-#[allow(clippy::declare_interior_mutable_const)]
-const _: () = ();
 
 impl Browser {
     /// Values the page can read that could hold a secret: the HTML, both storages, and the

@@ -58,6 +58,8 @@ enum Guard {
 pub struct TestApp {
     pub base_url: String,
     _guard: Guard,
+    /// Holds the app's SQLite activity log.
+    _data: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -81,8 +83,10 @@ async fn start(configure: impl FnOnce(&mut Config), guard: Guard) -> TestApp {
         glimpse::telemetry::init(false);
     }
     let cloud = tokio::task::spawn_blocking(cloud).await.expect("cloud");
+    let data = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_auth_url(&cloud.auth_url());
     config.listen = "127.0.0.1:0".parse().expect("addr");
+    config.database = format!("sqlite://{}", data.path().join("activity.db").display());
     config.timeout = Duration::from_secs(10);
     // `cargo xtask test` builds the web UI and says where.
     config.assets_dir = std::env::var_os("GLIMPSE_ASSETS_DIR").map(Into::into);
@@ -93,6 +97,7 @@ async fn start(configure: impl FnOnce(&mut Config), guard: Guard) -> TestApp {
     TestApp {
         base_url,
         _guard: guard,
+        _data: data,
     }
 }
 
@@ -363,6 +368,40 @@ impl OpenStack {
         assert_eq!(status, 200, "image: {body}");
         body
     }
+}
+
+/// A fresh PostgreSQL schema on this machine's server, for an app's activity log; returns
+/// the URL to use and the schema (drop it with `drop_schema`).
+pub async fn postgres_schema() -> (String, String) {
+    use sqlx::Connection;
+    let base = std::env::var("GLIMPSE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432");
+    let schema = format!("glimpse_e2e_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    (
+        format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+        schema,
+    )
+}
+
+pub async fn drop_schema(schema: &str) {
+    use sqlx::Connection;
+    let base = std::env::var("GLIMPSE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("PostgreSQL");
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop schema");
 }
 
 /// Runs a dev-cloud service action off the async runtime.

@@ -5,6 +5,7 @@ mod harness;
 
 mod activity_store;
 mod audit;
+mod events;
 mod faults;
 mod flow;
 mod members;
