@@ -54,6 +54,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// Session store shared by replicas (redis://…); in memory when unset.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_store: Option<String>,
     /// Log JSON lines instead of text.
     #[arg(long)]
     #[serde(skip)]

@@ -50,6 +50,8 @@ pub struct Settings {
     /// The activity log: a SQLite file (`sqlite://path`, or a plain path) or `postgres://…`
     /// (shared by several replicas).
     pub database: String,
+    /// Sessions: in memory when unset; `redis://…` to share them between replicas.
+    pub session_store: Option<String>,
 }
 
 impl Default for Settings {
@@ -72,6 +74,7 @@ impl Default for Settings {
             assets_dir: None,
             secure_cookies: false,
             database: "sqlite://glimpse-activity.db".into(),
+            session_store: None,
         }
     }
 }
@@ -115,6 +118,7 @@ pub struct Config {
     pub assets_dir: Option<PathBuf>,
     pub secure_cookies: bool,
     pub database: String,
+    pub session_store: Option<String>,
 }
 
 impl Config {
@@ -162,6 +166,7 @@ impl Config {
             assets_dir: settings.assets_dir,
             secure_cookies: settings.secure_cookies,
             database: settings.database,
+            session_store: settings.session_store,
         })
     }
 

@@ -10,5 +10,6 @@ pub mod clouds;
 pub mod config;
 pub mod http;
 pub mod openstack;
+pub mod session_store;
 pub mod startup;
 pub mod telemetry;

@@ -9,6 +9,7 @@ use crate::activity::ActivityLog;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::openstack::{self, HttpSettings};
+use crate::session_store::Sessions;
 
 pub struct Application {
     listener: TcpListener,
@@ -29,10 +30,11 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let activity = ActivityLog::connect(&config.database).await?;
         tracing::info!(store = activity.store(), "activity log ready");
+        let sessions = Sessions::connect(config.session_store.as_deref()).await?;
         let state = AppState::new(config, client, activity)?;
         Ok(Self {
             listener,
-            router: http::router(state),
+            router: http::router(state, sessions),
         })
     }
 

@@ -351,6 +351,7 @@ pub const PROJECT_ID_HINT: &str = "One project ID, or several separated by comma
 pub const ADD_MEMBER: &str = "Add member"; // stable
 pub const ADDING: &str = "Adding…";
 pub const ADDED: &str = "added";
+pub const MEMBER_AGAIN: &str = "was a member before: it can use the image again";
 pub const ADD_RESULTS: &str = "Results";
 pub const ENTER_PROJECT_ID: &str = "Enter the ID of the project to share the image with.";
 pub const OWN_PROJECT_ID: &str =
@@ -397,6 +398,22 @@ pub fn members_added(added: usize, total: usize) -> String {
         ),
         (a, t) => format!("Added {a} of {t} projects. See below why the others failed."),
     }
+}
+
+pub fn members_restored(n: usize) -> String {
+    match n {
+        1 => "That project was a member before the image was made private: it can use the \
+              image again."
+            .into(),
+        n => format!(
+            "{n} projects were members before the image was made private: they can use the \
+             image again."
+        ),
+    }
+}
+
+pub fn project_by_id(id: &str) -> String {
+    format!("project {id}")
 }
 
 pub fn share_first_title(name: &str) -> String {

@@ -20,12 +20,13 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{MemoryStore, SessionManagerLayer};
 
 use crate::activity::ActivityLog;
 use crate::config::Config;
 use crate::openstack::keystone::Keystone;
+use crate::session_store::Sessions;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -68,7 +69,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wa
     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
     base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, sessions: Sessions) -> Router {
     let api = Router::new()
         .merge(session::router())
         .merge(images::router())
@@ -78,7 +79,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
         .layer(middleware::from_fn(session::end_session_on_401));
 
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    let sessions = SessionManagerLayer::new(sessions)
         .with_name("glimpse_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)

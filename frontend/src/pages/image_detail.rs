@@ -269,8 +269,9 @@ fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
 #[derive(Clone, Debug, PartialEq)]
 struct AddResult {
     member_id: String,
-    /// None when added, else why not.
-    error: Option<String>,
+    ok: bool,
+    /// "added", or why not.
+    text: String,
 }
 
 #[component]
@@ -311,9 +312,13 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
     let adding = RwSignal::new(false);
     let results = RwSignal::new(Vec::<AddResult>::new());
 
+    // `after_share`: the image was just made shared again, so projects that were members
+    // before it was made private are members again already (Glance keeps them).
     let add = {
         let scope = scope.clone();
-        move |ids: Vec<String>| {
+        let load = load.clone();
+        move |ids: Vec<String>, after_share: bool| {
+            let load = load.clone();
             let region = scope.region.clone();
             let image_id = image.with_untracked(|d| d.image.id.clone());
             adding.set(true);
@@ -360,6 +365,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                 };
                 adding.try_set(false);
                 let mut added = Vec::new();
+                let mut restored = 0;
                 let mut failed_ids = Vec::new();
                 let mut report = Vec::new();
                 let single = outcomes.len() == 1;
@@ -369,7 +375,16 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                             added.push(m);
                             report.push(AddResult {
                                 member_id: id,
-                                error: None,
+                                ok: true,
+                                text: msg::ADDED.into(),
+                            });
+                        }
+                        Err(e) if after_share && e.is(codes::ALREADY_MEMBER) => {
+                            restored += 1;
+                            report.push(AddResult {
+                                member_id: id,
+                                ok: true,
+                                text: msg::MEMBER_AGAIN.into(),
                             });
                         }
                         Err(e) => {
@@ -382,7 +397,8 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                             failed_ids.push(id.clone());
                             report.push(AddResult {
                                 member_id: id,
-                                error: Some(e.message),
+                                ok: false,
+                                text: e.message,
                             });
                         }
                     }
@@ -399,6 +415,10 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                         }
                     });
                     state.success(msg::members_added(n_added, n_total));
+                }
+                if restored > 0 {
+                    load();
+                    state.success(msg::members_restored(restored));
                 }
                 // What is left in the box is what still needs fixing.
                 input.try_set(failed_ids.join("\n"));
@@ -439,7 +459,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
             }
             field_error.set(None);
             match image.with_untracked(|d| d.image.visibility) {
-                Visibility::Shared => add(ids),
+                Visibility::Shared => add(ids, false),
                 Visibility::Private => {
                     // Offer to make it shared first.
                     let add = add.clone();
@@ -463,7 +483,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                                 },
                                 adding,
                                 field_error,
-                                move |_| add(ids),
+                                move |_| add(ids, true),
                             );
                         }),
                     });
@@ -483,7 +503,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
             let who = member
                 .member_name
                 .clone()
-                .unwrap_or_else(|| member.member_id.clone());
+                .unwrap_or_else(|| msg::project_by_id(&member.member_id));
             state.ask(Confirm {
                 title: msg::remove_title(&who, &image_name),
                 body: msg::remove_body(&who),
@@ -578,10 +598,10 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                             key=|r| r.member_id.clone()
                             let:r
                         >
-                            <li class=if r.error.is_none() { "result-ok" } else { "result-fail" }>
+                            <li class=if r.ok { "result-ok" } else { "result-fail" }>
                                 <code>{r.member_id.clone()}</code>
                                 " — "
-                                {r.error.clone().unwrap_or_else(|| msg::ADDED.into())}
+                                {r.text.clone()}
                             </li>
                         </For>
                     </ul>

@@ -172,6 +172,15 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same browser (cookies, CSRF token) talking to another Glimpse replica.
+    pub fn towards(&self, app: &TestApp) -> Client {
+        Client {
+            http: self.http.clone(),
+            base: app.base_url.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(csrf) = &self.csrf {

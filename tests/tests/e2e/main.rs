@@ -9,4 +9,5 @@ mod events;
 mod faults;
 mod flow;
 mod members;
+mod replicas;
 mod session;
