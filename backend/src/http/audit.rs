@@ -294,62 +294,32 @@ impl Audit {
                 .entry(l.region.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(self.app.config.concurrency)))
                 .clone();
-            for image in l.owned_shared {
-                progress.total.fetch_add(1, Ordering::Relaxed);
-                let (glance, token, limit, context) = (
-                    l.glance.clone(),
-                    l.token.clone(),
-                    limit.clone(),
-                    context.clone(),
-                );
-                let region = l.region.clone();
-                let project = l.project.clone();
-                phase2.push(Box::pin(async move {
-                    let _permit = limit.acquire().await;
-                    let result = glance.members(&token, &image.id).await.map(|members| {
-                        members
-                            .into_iter()
-                            .map(|m| context.row(&region, &image, m))
-                            .collect::<Vec<_>>()
-                    });
-                    (region, project, image.id.clone(), result)
+            let owned = l.owned_shared.into_iter().map(|image| (image, Side::Owner));
+            // An image whose owner is one of ours is read from the owner's side only.
+            let offered = l
+                .shared_with
+                .into_iter()
+                .filter(|(image, _)| {
+                    !image
+                        .owner
+                        .as_ref()
+                        .is_some_and(|o| context.names.contains_key(o))
                 })
-                    as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>);
-            }
-            for (image, status) in l.shared_with {
-                // The owner's side lists it already when the owner is one of ours.
-                if image
-                    .owner
-                    .as_ref()
-                    .is_some_and(|o| context.names.contains_key(o))
-                {
-                    continue;
-                }
+                .map(|(image, _)| (image, Side::Member));
+            for (image, side) in owned.chain(offered) {
                 progress.total.fetch_add(1, Ordering::Relaxed);
-                let (glance, token, limit, context) = (
-                    l.glance.clone(),
-                    l.token.clone(),
+                phase2.push(read_access(
+                    Job {
+                        region: l.region.clone(),
+                        glance: l.glance.clone(),
+                        token: l.token.clone(),
+                        project: l.project.clone(),
+                        image,
+                        side,
+                    },
                     limit.clone(),
                     context.clone(),
-                );
-                let region = l.region.clone();
-                let project = l.project.clone();
-                phase2.push(Box::pin(async move {
-                    let _permit = limit.acquire().await;
-                    let result = glance
-                        .member(&token, &image.id, &project.id)
-                        .await
-                        .map(|m| vec![context.row(&region, &image, m)])
-                        .or_else(|e| match e {
-                            // Removed while we looked: no access any more, no row.
-                            glance::Error::NotFound(_) | glance::Error::MemberNotFound => {
-                                Ok(Vec::new())
-                            }
-                            other => Err(other),
-                        });
-                    let _ = status; // the list told us; the membership read has the dates
-                    (region, project, image.id.clone(), result)
-                }));
+                ));
             }
         }
         while let Some((region, project, image_id, result)) = phase2.next().await {
@@ -382,6 +352,60 @@ impl Audit {
             })
             .await;
     }
+}
+
+/// Which side of a share a phase-2 read looks from.
+enum Side {
+    /// The owner reads the image's whole member list.
+    Owner,
+    /// A member reads its own membership (for its dates).
+    Member,
+}
+
+struct Job {
+    region: String,
+    glance: Glance,
+    token: Token,
+    project: NamedRef,
+    image: glance::Image,
+    side: Side,
+}
+
+/// Phase 2 for one image, within the region's bound.
+async fn read_access(
+    job: Job,
+    limit: Arc<Semaphore>,
+    context: Arc<RowContext>,
+) -> (
+    String,
+    NamedRef,
+    String,
+    Result<Vec<AccessRow>, glance::Error>,
+) {
+    let _permit = limit.acquire().await;
+    let Job {
+        region,
+        glance,
+        token,
+        project,
+        image,
+        side,
+    } = job;
+    let result = match side {
+        Side::Owner => glance.members(&token, &image.id).await.map(|members| {
+            members
+                .into_iter()
+                .map(|m| context.row(&region, &image, m))
+                .collect()
+        }),
+        Side::Member => match glance.member(&token, &image.id, &project.id).await {
+            Ok(m) => Ok(vec![context.row(&region, &image, m)]),
+            // Removed while we looked: no access any more, no row.
+            Err(glance::Error::NotFound(_) | glance::Error::MemberNotFound) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        },
+    };
+    (region, project, image.id, result)
 }
 
 impl Progress {

@@ -280,6 +280,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
     };
 
     view! {
+        <div class:hidden=move || rows.with(|r| r.is_empty())>
         <div class="bulkbar" role="group" aria-label=msg::BULK_ACTIONS>
             <span class="muted">{move || msg::n_selected(n_selected())}</span>
             {bulk_buttons}
@@ -406,6 +407,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                     </For>
                 </tbody>
             </table>
+        </div>
         </div>
         <Show when=move || rows.with(|r| r.is_empty())>
             <EmptyState title=msg::all_decided(tab) hint=msg::no_offers_hint(tab) />
