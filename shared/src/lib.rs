@@ -171,6 +171,27 @@ pub enum MemberStatusFilter {
     All,
 }
 
+impl MemberStatusFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::All => "all",
+        }
+    }
+}
+
+impl From<MemberStatus> for MemberStatusFilter {
+    fn from(s: MemberStatus) -> Self {
+        match s {
+            MemberStatus::Pending => Self::Pending,
+            MemberStatus::Accepted => Self::Accepted,
+            MemberStatus::Rejected => Self::Rejected,
+        }
+    }
+}
+
 /// One image, as image lists show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Image {

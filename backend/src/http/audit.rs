@@ -17,7 +17,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use json::{AccessRow, AuditFailure, AuditMessage, MemberStatus, NamedRef, Visibility};
+use json::{
+    AccessRow, AuditFailure, AuditMessage, MemberStatus, MemberStatusFilter, NamedRef, Visibility,
+};
 use serde::Deserialize;
 use tokio::sync::{Semaphore, mpsc};
 use tower_sessions::Session;
@@ -207,8 +209,8 @@ struct Listing {
     token: Token,
     /// Shared images the project owns: their member lists come next.
     owned_shared: Vec<glance::Image>,
-    /// Images other projects share with this one, with its status.
-    shared_with: Vec<(glance::Image, MemberStatus)>,
+    /// Images other projects share with this one.
+    shared_with: Vec<glance::Image>,
 }
 
 impl Audit {
@@ -255,7 +257,7 @@ impl Audit {
                 }
             };
             for (project, token) in &scoped {
-                progress.total.fetch_add(4, Ordering::Relaxed);
+                progress.total.fetch_add(1, Ordering::Relaxed);
                 phase1.push(list_project(
                     region.clone(),
                     glance.clone(),
@@ -282,7 +284,7 @@ impl Audit {
         let mut known: BTreeSet<String> = names.keys().cloned().collect();
         for l in &listings {
             known.extend(l.owned_shared.iter().filter_map(|i| i.owner.clone()));
-            known.extend(l.shared_with.iter().filter_map(|(i, _)| i.owner.clone()));
+            known.extend(l.shared_with.iter().filter_map(|i| i.owner.clone()));
         }
         let context = Arc::new(RowContext { names, known });
 
@@ -299,13 +301,13 @@ impl Audit {
             let offered = l
                 .shared_with
                 .into_iter()
-                .filter(|(image, _)| {
+                .filter(|image| {
                     !image
                         .owner
                         .as_ref()
                         .is_some_and(|o| context.names.contains_key(o))
                 })
-                .map(|(image, _)| (image, Side::Member));
+                .map(|image| (image, Side::Member));
             for (image, side) in owned.chain(offered) {
                 progress.total.fetch_add(1, Ordering::Relaxed);
                 phase2.push(read_access(
@@ -428,8 +430,9 @@ fn failure(region: Option<&String>, project: Option<&NamedRef>, e: &Error) -> Au
     }
 }
 
-/// Phase 1 for one project in one region: 1 list of its own images + 3 of those shared
-/// with it (one per status, as Glance filters by status).
+/// Phase 1 for one project in one region: ONE paginated list. With `visibility=shared` and
+/// `member_status=all`, Glance answers the project's own shared images and every image shared
+/// with it; the membership read of phase 2 gives the status of the latter.
 async fn list_project(
     region: String,
     glance: Glance,
@@ -438,46 +441,22 @@ async fn list_project(
     limit: Arc<Semaphore>,
     progress: Arc<Progress>,
 ) -> (String, NamedRef, Result<Listing>) {
-    let owned = async {
+    let listed = {
         let _permit = limit.acquire().await;
         let query = ImageQuery {
-            owner: Some(project.id.clone()),
+            visibility: Some(Visibility::Shared),
+            member_status: Some(MemberStatusFilter::All),
             ..ImageQuery::default()
         };
         let r = glance.list_images(&token, &query).await;
         progress.done.fetch_add(1, Ordering::Relaxed);
         r
     };
-    let shared = futures::future::join_all(MemberStatus::ALL.map(|status| {
-        let (glance, token, limit, progress) = (&glance, &token, &limit, &progress);
-        async move {
-            let _permit = limit.acquire().await;
-            let query = ImageQuery {
-                visibility: Some(Visibility::Shared),
-                member_status: Some(status),
-                ..ImageQuery::default()
-            };
-            let r = glance.list_images(token, &query).await;
-            progress.done.fetch_add(1, Ordering::Relaxed);
-            r.map(|images| images.into_iter().map(|i| (i, status)).collect::<Vec<_>>())
-        }
-    }));
-    let (owned, shared) = tokio::join!(owned, shared);
-    let result = (|| {
-        let owned_shared = owned?
+    let result = listed.map(|images| {
+        images
             .into_iter()
-            .filter(|i| i.visibility == Visibility::Shared)
-            .collect();
-        let mut shared_with = Vec::new();
-        for list in shared {
-            shared_with.extend(
-                list?
-                    .into_iter()
-                    .filter(|(i, _)| i.owner.as_deref() != Some(&project.id)),
-            );
-        }
-        Ok::<_, glance::Error>((owned_shared, shared_with))
-    })();
+            .partition::<Vec<_>, _>(|i| i.owner.as_deref() == Some(project.id.as_str()))
+    });
     let result = match result {
         Ok((owned_shared, shared_with)) => Ok(Listing {
             region: region.clone(),

@@ -82,7 +82,7 @@ async fn list(
         let lists = try_join_all(statuses.iter().map(|status| {
             let query = ImageQuery {
                 visibility: Some(Visibility::Shared),
-                member_status: Some(*status),
+                member_status: Some((*status).into()),
                 ..ImageQuery::default()
             };
             let glance = glance.clone();

@@ -64,7 +64,9 @@ pub struct Member {
 pub struct ImageQuery {
     pub owner: Option<String>,
     pub visibility: Option<json::Visibility>,
-    pub member_status: Option<json::MemberStatus>,
+    /// With `visibility: shared`: images shared with the project in that status, and the
+    /// project's own shared images whatever the filter.
+    pub member_status: Option<json::MemberStatusFilter>,
 }
 
 /// A Glance refusal, classified so that callers need not read Glance's wording.

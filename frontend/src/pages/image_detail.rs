@@ -31,27 +31,43 @@ pub fn ImageDetailPage(id: String) -> impl IntoView {
 
     view! {
         <section class="page">
-            <nav class="crumbs" aria-label=msg::BREADCRUMB>
-                <Link href="/images".into()>{msg::NAV_MY_IMAGES}</Link>
-                <span aria-hidden="true">" / "</span>
-                <span aria-current="page">{msg::IMAGE_DETAILS}</span>
-            </nav>
             {move || match detail.get() {
-                None => view! { <Loading text=msg::LOADING_IMAGE /> }.into_any(),
+                None => view! { <Crumbs owned=true /><Loading text=msg::LOADING_IMAGE /> }.into_any(),
                 Some(Err(e)) if e.is(codes::NOT_FOUND) => {
                     let region = state.region.get_untracked();
                     view! {
+                        <Crumbs owned=true />
                         <EmptyState title=msg::IMAGE_NOT_FOUND hint=msg::image_not_found_hint(&region) />
                     }
                         .into_any()
                 }
                 Some(Err(e)) => {
-                    view! { <ErrorNote error=e retry=Callback::new(move |_| detail.refetch()) /> }
+                    view! {
+                        <Crumbs owned=true />
+                        <ErrorNote error=e retry=Callback::new(move |_| detail.refetch()) />
+                    }
                         .into_any()
                 }
                 Some(Ok((scope, d))) => view! { <DetailBody scope=scope detail=d /> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// Back to the list the image belongs in: "My images" or "Shared with us".
+#[component]
+fn Crumbs(owned: bool) -> impl IntoView {
+    let (href, text) = if owned {
+        ("/images", msg::NAV_MY_IMAGES)
+    } else {
+        ("/shared", msg::NAV_SHARED_WITH_US)
+    };
+    view! {
+        <nav class="crumbs" aria-label=msg::BREADCRUMB>
+            <Link href=href.into()>{text}</Link>
+            <span aria-hidden="true">" / "</span>
+            <span aria-current="page">{msg::IMAGE_DETAILS}</span>
+        </nav>
     }
 }
 
@@ -63,6 +79,7 @@ fn DetailBody(scope: Scope, detail: ImageDetail) -> impl IntoView {
     let name = move || image.with(|d| msg::image_name(d.image.name.as_deref()));
 
     view! {
+        <Crumbs owned=is_owner />
         <div class="detail-head">
             <div>
                 <h1>{name}</h1>
@@ -718,6 +735,23 @@ fn OfferPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
             .unwrap_or_default()
     });
     let status = move || image.with(|d| d.image.member_status);
+    // The single-image answer may not carry our decision: the list of offers does.
+    if image.with_untracked(|d| d.image.member_status.is_none()) {
+        let region = scope.region.clone();
+        let id = image.with_untracked(|d| d.image.id.clone());
+        spawn_local(async move {
+            if let Ok(list) = api::list_images(
+                &region,
+                json::OwnerFilter::Others,
+                Some(json::MemberStatusFilter::All),
+            )
+            .await
+                && let Some(found) = list.images.into_iter().find(|i| i.id == id)
+            {
+                image.try_update(|d| d.image.member_status = found.member_status);
+            }
+        });
+    }
 
     let decide = move |decision: MemberStatus| {
         decide_one(state, &scope, image, decision, busy, error);

@@ -38,23 +38,15 @@ pub async fn ui_lock() -> tokio::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().await
 }
 
-/// Whether the server under test serves the web UI: `cargo xtask test` builds it and sets
-/// `GLIMPSE_ASSETS_DIR`; a plain `cargo test` has no UI to drive. Says so when it is missing.
-pub fn ui_available(test: &str) -> bool {
-    match std::env::var_os("GLIMPSE_ASSETS_DIR") {
-        Some(dir) if PathBuf::from(&dir).join("index.html").is_file() => true,
-        Some(dir) => panic!(
-            "GLIMPSE_ASSETS_DIR={} has no index.html: build the UI first (cargo xtask build-web)",
-            PathBuf::from(dir).display()
-        ),
-        None => {
-            eprintln!(
-                "SKIPPED {test}: no web UI to test (GLIMPSE_ASSETS_DIR is not set; \
-                 `cargo xtask test` builds the UI and sets it)"
-            );
-            false
-        }
-    }
+/// The built web UI the server under test serves (see `harness::assets_dir`). Browser tests
+/// fail without it rather than pass untested: `cargo xtask test` builds it.
+pub fn require_ui() {
+    let dir = crate::harness::assets_dir();
+    assert!(
+        dir.join("index.html").is_file(),
+        "no web UI in {}: build it with `cargo xtask build-ui` (`cargo xtask test` does)",
+        dir.display()
+    );
 }
 
 /// Where screenshots go: `target/artifacts/screenshots/`.
@@ -76,7 +68,7 @@ pub struct Browser {
     base_url: String,
     /// Prefix of screenshot names, e.g. "share-alice".
     name: String,
-    driver: Child,
+    driver: Driver,
     driver_port: u16,
     session_id: Option<String>,
     _profile: tempfile::TempDir,
@@ -93,21 +85,22 @@ impl Browser {
             );
         }
         let port = free_port();
-        let mut driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
+        let mut driver = Driver(
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if started.elapsed() > Duration::from_secs(20) {
-                let _ = driver.kill();
                 panic!("chromedriver did not listen on port {port} within 20 s");
             }
-            if let Ok(Some(status)) = driver.try_wait() {
+            if let Ok(Some(status)) = driver.0.try_wait() {
                 panic!("chromedriver exited: {status}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -147,11 +140,7 @@ impl Browser {
             .await
         {
             Ok(c) => c,
-            Err(e) => {
-                let _ = driver.kill();
-                let _ = driver.wait();
-                panic!("no browser session: {e}");
-            }
+            Err(e) => panic!("no browser session: {e}"),
         };
         let session_id = client.session_id().await.ok().flatten();
         Browser {
@@ -231,7 +220,10 @@ impl Browser {
             .unwrap_or_default();
         let text = self
             .client
-            .execute("return document.body ? document.body.innerText : ''", vec![])
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
             .await
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
@@ -280,7 +272,13 @@ impl Browser {
     /// page; an open modal dialog when there is one). Kinds: button, link, field, tab,
     /// checkbox, dialog, row (a table row, by its text), alert (role=alert, by its text),
     /// any (any element, by its text).
-    async fn query(&self, kind: &str, name: &str, within: Option<&Element>, exact: bool) -> Vec<Element> {
+    async fn query(
+        &self,
+        kind: &str,
+        name: &str,
+        within: Option<&Element>,
+        exact: bool,
+    ) -> Vec<Element> {
         query(&self.client, kind, name, within, exact).await
     }
 
@@ -369,7 +367,12 @@ impl Browser {
         let text = text.to_owned();
         self.wait_until(&format!("no row with {text:?}"), |c| {
             let text = text.clone();
-            async move { query(&c, "row", &text, None, false).await.is_empty().then_some(()) }
+            async move {
+                query(&c, "row", &text, None, false)
+                    .await
+                    .is_empty()
+                    .then_some(())
+            }
         })
         .await
     }
@@ -380,7 +383,12 @@ impl Browser {
         self.wait_until(&format!("the text {text:?}"), |c| {
             let text = text.clone();
             async move {
-                let body = js(&c, "return document.body.innerText.replace(/\\s+/g, ' ')", vec![]).await;
+                let body = js(
+                    &c,
+                    "return document.body.innerText.replace(/\\s+/g, ' ')",
+                    vec![],
+                )
+                .await;
                 body.as_str()
                     .is_some_and(|s| s.contains(&collapse(&text)))
                     .then_some(())
@@ -481,8 +489,17 @@ impl Drop for Browser {
         if let Some(id) = self.session_id.take() {
             delete_session(self.driver_port, &id);
         }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Then `driver` drops: chromedriver stops.
+    }
+}
+
+/// The chromedriver process, stopped whenever this is dropped (even by a panic in `start`).
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -518,7 +535,12 @@ async fn query(
     let found = js(
         client,
         &script,
-        vec![json!(kind), json!(name), scope.unwrap_or(Value::Null), json!(exact)],
+        vec![
+            json!(kind),
+            json!(name),
+            scope.unwrap_or(Value::Null),
+            json!(exact),
+        ],
     )
     .await;
     found
@@ -558,7 +580,11 @@ fn indent(s: &str) -> String {
 struct GetLog;
 
 impl WebDriverCompatibleCommand for GetLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
     }
 

@@ -38,6 +38,18 @@ pub fn cloud() -> &'static DevCloud {
     })
 }
 
+/// The built web UI: `GLIMPSE_ASSETS_DIR` (set by `cargo xtask test`), else `target/web`.
+pub fn assets_dir() -> std::path::PathBuf {
+    std::env::var_os("GLIMPSE_ASSETS_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+            target.join("web")
+        })
+}
+
 pub fn project_id(name: &str) -> String {
     cloud().seed().project(name).to_owned()
 }
@@ -88,8 +100,7 @@ async fn start(configure: impl FnOnce(&mut Config), guard: Guard) -> TestApp {
     config.listen = "127.0.0.1:0".parse().expect("addr");
     config.database = format!("sqlite://{}", data.path().join("activity.db").display());
     config.timeout = Duration::from_secs(10);
-    // `cargo xtask test` builds the web UI and says where.
-    config.assets_dir = std::env::var_os("GLIMPSE_ASSETS_DIR").map(Into::into);
+    config.assets_dir = Some(assets_dir());
     configure(&mut config);
     let app = Application::build(config).await.expect("app builds");
     let base_url = format!("http://{}", app.local_addr());

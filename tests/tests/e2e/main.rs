@@ -5,9 +5,11 @@ mod harness;
 
 mod activity_store;
 mod audit;
+mod browser;
 mod events;
 mod faults;
 mod flow;
 mod members;
 mod replicas;
 mod session;
+mod ui;

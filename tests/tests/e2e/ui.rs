@@ -2,14 +2,14 @@
 //! an image, the consumer accepts it, the owner removes it; bulk decisions; the errors a
 //! person can cause; no secret within the page's reach; and a rendering measurement.
 //!
-//! Needs the built UI (`GLIMPSE_ASSETS_DIR`, set by `cargo xtask test`); skipped without it.
+//! Needs the built UI (`cargo xtask build-ui`; `cargo xtask test` builds it): fails without it.
 
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, screenshot_dir, ui_available, ui_lock};
+use crate::browser::{Browser, screenshot_dir, require_ui, ui_lock};
 use crate::harness::{OpenStack, cloud, project_id, spawn_app, unique};
 
 const REGION: &str = "RegionOne";
@@ -20,9 +20,7 @@ fn password(user: &str) -> String {
 
 #[tokio::test]
 async fn ui_alice_shares_bob_accepts_alice_removes() {
-    if !ui_available("ui_alice_shares_bob_accepts_alice_removes") {
-        return;
-    }
+    require_ui();
     let _ui = ui_lock().await;
     let app = spawn_app().await;
     let name = unique("ui-share");
@@ -31,11 +29,15 @@ async fn ui_alice_shares_bob_accepts_alice_removes() {
 
     // Alice, the owner: her private image is in "My images"; she makes it shared from its row.
     let mut alice = Browser::start(&app.base_url, "share-alice").await;
-    alice.sign_in("alice", &password("alice"), "project-a").await;
+    alice
+        .sign_in("alice", &password("alice"), "project-a")
+        .await;
     let row = alice.row_with(&name, "Private").await;
     alice.screenshot("my-images").await;
     alice.click_in("Make shared", Some(&row)).await;
-    alice.see(&format!("\u{201c}{name}\u{201d} is now shared")).await;
+    alice
+        .see(&format!("\u{201c}{name}\u{201d} is now shared"))
+        .await;
     let row = alice.row_with(&name, "Shared").await;
     alice.find_in("button", "Make private", Some(&row)).await;
 
@@ -60,7 +62,11 @@ async fn ui_alice_shares_bob_accepts_alice_removes() {
     bob.click_in("Accept", Some(&offer)).await;
     bob.see(&format!("Accepted \u{201c}{name}\u{201d}")).await;
     bob.no_row(&name).await;
-    bob.find("tab", "Accepted").await.click().await.expect("tab");
+    bob.find("tab", "Accepted")
+        .await
+        .click()
+        .await
+        .expect("tab");
     bob.row(&name).await;
     bob.screenshot("accepted").await;
 
@@ -94,9 +100,7 @@ async fn ui_alice_shares_bob_accepts_alice_removes() {
 
 #[tokio::test]
 async fn ui_bulk_accept_of_three_images() {
-    if !ui_available("ui_bulk_accept_of_three_images") {
-        return;
-    }
+    require_ui();
     let _ui = ui_lock().await;
     let app = spawn_app().await;
     let mut offers = Vec::new();
@@ -142,9 +146,7 @@ async fn ui_bulk_accept_of_three_images() {
 
 #[tokio::test]
 async fn ui_errors_show_their_message_in_the_page() {
-    if !ui_available("ui_errors_show_their_message_in_the_page") {
-        return;
-    }
+    require_ui();
     let _ui = ui_lock().await;
     let app = spawn_app().await;
     let mut b = Browser::start(&app.base_url, "errors").await;
@@ -207,9 +209,7 @@ async fn ui_errors_show_their_message_in_the_page() {
 
 #[tokio::test]
 async fn ui_no_secret_within_the_pages_reach() {
-    if !ui_available("ui_no_secret_within_the_pages_reach") {
-        return;
-    }
+    require_ui();
     let _ui = ui_lock().await;
     let app = spawn_app().await;
     let name = unique("ui-secrets");
@@ -272,9 +272,7 @@ async fn ui_no_secret_within_the_pages_reach() {
 /// written to target/artifacts/ui-perf.txt) for people to follow over time.
 #[tokio::test]
 async fn ui_measure_my_images_with_200_images() {
-    if !ui_available("ui_measure_my_images_with_200_images") {
-        return;
-    }
+    require_ui();
     let _ui = ui_lock().await;
     let app = spawn_app().await;
     const N: usize = 200;
@@ -305,7 +303,10 @@ async fn ui_measure_my_images_with_200_images() {
         .await;
         ids.extend(created);
     }
-    eprintln!("created {N} images in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "created {N} images in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let mut b = Browser::start(&app.base_url, "perf-carol").await;
     b.sign_in("carol", &password("carol"), "project-c").await;
@@ -385,8 +386,14 @@ async fn ui_measure_my_images_with_200_images() {
         futures::future::join_all(chunk.iter().map(|id| {
             let token = token.clone();
             async move {
-                OpenStack::glance(REGION, &token, Method::DELETE, &format!("/v2/images/{id}"), None)
-                    .await;
+                OpenStack::glance(
+                    REGION,
+                    &token,
+                    Method::DELETE,
+                    &format!("/v2/images/{id}"),
+                    None,
+                )
+                .await;
             }
         }))
         .await;
