@@ -213,6 +213,12 @@ pub struct Image {
     /// The current project's membership status, for images shared with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_status: Option<MemberStatus>,
+    /// When the image was offered to the current project (images shared with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_created_at: Option<String>,
+    /// When the current project last decided on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_updated_at: Option<String>,
 }
 
 /// One image with everything `openstack image show` shows.

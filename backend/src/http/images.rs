@@ -4,6 +4,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use futures::future::try_join_all;
+use futures::{StreamExt, stream};
 use json::{Action, MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
 use serde::Deserialize;
 use serde_json::Value;
@@ -90,12 +91,31 @@ async fn list(
             async move { glance.list_images(&token, &query).await }
         }))
         .await?;
-        for (status, list) in statuses.into_iter().zip(lists) {
-            for image in list {
-                if image.owner.as_deref() != Some(project.as_str()) {
-                    images.push(summary(&user, image, Some(status)));
-                }
+        let offered: Vec<(glance::Image, MemberStatus)> = statuses
+            .into_iter()
+            .zip(lists)
+            .flat_map(|(status, list)| list.into_iter().map(move |i| (i, status)))
+            .filter(|(image, _)| image.owner.as_deref() != Some(project.as_str()))
+            .collect();
+        // The membership itself says since when (concurrently, bounded).
+        let ids: Vec<String> = offered.iter().map(|(image, _)| image.id.clone()).collect();
+        let memberships: Vec<Option<glance::Member>> = stream::iter(ids)
+            .map(|id| {
+                let (glance, token, project) =
+                    (glance.clone(), user.token().clone(), project.clone());
+                async move { glance.member(&token, &id, &project).await.ok() }
+            })
+            .buffered(app.config.concurrency)
+            .collect()
+            .await;
+        for ((image, status), membership) in offered.into_iter().zip(memberships) {
+            let mut summary = summary(&user, image, Some(status));
+            if let Some(m) = membership {
+                summary.member_status = Some(m.status);
+                summary.member_created_at = Some(m.created_at);
+                summary.member_updated_at = Some(m.updated_at);
             }
+            images.push(summary);
         }
     }
     Ok(Json(json::ImageList { images }))
@@ -111,7 +131,21 @@ async fn show(
     let id = image_id(&id)?;
     let glance = user.glance(&app, q.region.as_deref())?;
     let image = glance.image(user.token(), id).await?;
-    Ok(Json(detail(&user, image)))
+    // Shared with the current project: its decision, and since when.
+    let membership = match (&image.owner, image.visibility) {
+        (Some(owner), Visibility::Shared) if *owner != user.project().id => glance
+            .member(user.token(), id, &user.project().id)
+            .await
+            .ok(),
+        _ => None,
+    };
+    let mut detail = detail(&user, image);
+    if let Some(m) = membership {
+        detail.image.member_status = Some(m.status);
+        detail.image.member_created_at = Some(m.created_at);
+        detail.image.member_updated_at = Some(m.updated_at);
+    }
+    Ok(Json(detail))
 }
 
 /// `PATCH /images/{id}`: visibility (shared or private) and protection.
@@ -203,6 +237,8 @@ fn summary(
         created_at: image.created_at,
         updated_at: image.updated_at,
         member_status,
+        member_created_at: None,
+        member_updated_at: None,
     }
 }
 

@@ -116,6 +116,11 @@ async fn the_sharing_guide_end_to_end() {
             .iter()
             .any(|i| i.id == image && i.member_status == Some(MemberStatus::Accepted))
     );
+    let offer = accepted.iter().find(|i| i.id == image).expect("accepted");
+    assert!(
+        offer.member_created_at.is_some() && offer.member_updated_at.is_some(),
+        "since when"
+    );
 
     // `openstack image show`
     let r = bob
@@ -123,6 +128,11 @@ async fn the_sharing_guide_end_to_end() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let shown: json::ImageDetail = r.json();
+    assert_eq!(
+        shown.image.member_status,
+        Some(MemberStatus::Accepted),
+        "bob's decision"
+    );
     assert_eq!(shown.image.name.as_deref(), Some(name.as_str()));
     assert_eq!(shown.container_format.as_deref(), Some("bare"));
     assert!(!shown.properties.contains_key("self"));
