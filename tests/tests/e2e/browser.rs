@@ -68,7 +68,8 @@ pub struct Browser {
     base_url: String,
     /// Prefix of screenshot names, e.g. "share-alice".
     name: String,
-    driver: Driver,
+    /// Held for its `Drop`: chromedriver stops with the browser.
+    _driver: Driver,
     driver_port: u16,
     session_id: Option<String>,
     _profile: tempfile::TempDir,
@@ -147,7 +148,7 @@ impl Browser {
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
             name: name.to_owned(),
-            driver,
+            _driver: driver,
             driver_port: port,
             session_id,
             _profile: profile,
