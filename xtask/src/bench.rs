@@ -35,18 +35,34 @@ pub fn audit(root: &Path, target: &Path, p: &Params) -> Result<()> {
         ]),
         "building the glimpse server (release)",
     )?;
+    let mut reports = Vec::new();
+    let mut peak_rss = 0;
+    for &size in &p.sizes {
+        // One cloud per size, kept between runs: seeding happens once.
+        let (report, rss) = measure_size(target, size, p)?;
+        reports.push(report);
+        peak_rss = peak_rss.max(rss);
+    }
+    print_table(&reports, peak_rss);
+    Ok(())
+}
+
+fn measure_size(target: &Path, size: usize, p: &Params) -> Result<(Report, u64)> {
+    let state_dir = target.join(format!("bench-cloud-{size}"));
     eprintln!(
         "xtask: starting the benchmark cloud in {}",
-        target.join("bench-cloud").display()
+        state_dir.display()
     );
     let cloud = DevCloud::start(Options {
-        state_dir: Some(target.join("bench-cloud")),
+        state_dir: Some(state_dir),
         regions: 1,
         // Two Glance workers: what this 2-core machine can give it.
         glance_processes: 2,
         ..Options::default()
     })?;
+    seed(&cloud, size)?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let data = cloud.state_dir().join("activity.db");
     let mut glimpse = Command::new(target.join("release/glimpse"))
         .args([
             "serve",
@@ -55,24 +71,30 @@ pub fn audit(root: &Path, target: &Path, p: &Params) -> Result<()> {
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
+        .arg("--database")
+        .arg(format!("sqlite://{}", data.display()))
         .env("GLIMPSE_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
         .context("starting glimpse")?;
     let result = (|| {
-        let rt = tokio::runtime::Runtime::new()?;
-        let mut reports = Vec::new();
-        for &size in &p.sizes {
-            seed(&cloud, size)?;
-            reports.push(rt.block_on(measure(&cloud, port, size, p))?);
-        }
-        let rss = peak_rss_kib(&glimpse)?;
-        print_table(&reports, rss);
-        Ok(())
+        wait_until_up(port)?;
+        let report = tokio::runtime::Runtime::new()?.block_on(measure(&cloud, port, size, p))?;
+        Ok((report, peak_rss_kib(&glimpse)?))
     })();
     let _ = glimpse.kill();
     let _ = glimpse.wait();
     result
+}
+
+fn wait_until_up(port: u16) -> Result<()> {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("glimpse did not start listening on port {port}")
 }
 
 /// Makes sure project-a owns `size` benchmark images, each shared with 3 projects.

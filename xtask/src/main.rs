@@ -156,7 +156,10 @@ fn demo(root: &Path, listen: &str, state_dir: Option<PathBuf>) -> Result<()> {
     let mut server = Command::new(target_dir(root).join("release/glimpse"))
         .args(["serve", "--cloud", "glimpse", "--listen", listen])
         .arg("--database")
-        .arg(format!("sqlite://{}", cloud.state_dir().join("activity.db").display()))
+        .arg(format!(
+            "sqlite://{}",
+            cloud.state_dir().join("activity.db").display()
+        ))
         .arg("--assets-dir")
         .arg(&web)
         .env("OS_CLIENT_CONFIG_FILE", &clouds_yaml)
