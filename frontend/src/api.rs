@@ -8,15 +8,18 @@
 use std::cell::RefCell;
 
 use json::{
-    AddMembers, AddMembersResult, ErrorResponse, ImageDetail, ImageList, ImageUpdate, Member,
-    MemberDecision, MemberList, MemberStatus, MemberStatusFilter, OwnerFilter, Session, SignIn,
-    SwitchProject,
+    AddMembers, AddMembersResult, AuditMessage, ErrorResponse, EventList, ImageDetail, ImageList,
+    ImageUpdate, Member, MemberDecision, MemberList, MemberStatus, MemberStatusFilter, OwnerFilter,
+    Session, SignIn, SwitchProject,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestCredentials, RequestInit, Response};
+use web_sys::{
+    ReadableStreamDefaultReader, ReadableStreamReadResult, Request, RequestCredentials,
+    RequestInit, Response,
+};
 
 use crate::msg;
 
@@ -87,7 +90,8 @@ enum Body {
     Json(String),
 }
 
-async fn send(method: &str, path: &str, body: Body, hook_on_401: bool) -> ApiResult<(u16, String)> {
+/// Sends a request (JSON in, `accept` out) and returns the response, whatever its status.
+async fn fetch(method: &str, path: &str, body: Body, accept: &str) -> ApiResult<Response> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::SameOrigin);
@@ -98,7 +102,7 @@ async fn send(method: &str, path: &str, body: Body, hook_on_401: bool) -> ApiRes
     let url = format!("/api/v1{path}");
     let request = Request::new_with_str_and_init(&url, &init).map_err(|_| ApiError::network())?;
     let headers = request.headers();
-    let _ = headers.set("Accept", "application/json");
+    let _ = headers.set("Accept", accept);
     if has_body {
         let _ = headers.set("Content-Type", "application/json");
     }
@@ -108,24 +112,27 @@ async fn send(method: &str, path: &str, body: Body, hook_on_401: bool) -> ApiRes
         let _ = headers.set(json::CSRF_HEADER, &token);
     }
     let window = web_sys::window().ok_or_else(ApiError::network)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(|_| ApiError::network())?
         .dyn_into()
-        .map_err(|_| ApiError::network())?;
-    let status = response.status();
-    let text = match response.text() {
+        .map_err(|_| ApiError::network())
+}
+
+async fn text_of(response: &Response) -> String {
+    match response.text() {
         Ok(promise) => JsFuture::from(promise)
             .await
             .ok()
             .and_then(|v| v.as_string())
             .unwrap_or_default(),
         Err(_) => String::new(),
-    };
-    if (200..300).contains(&status) {
-        return Ok((status, text));
     }
-    let error = match serde_json::from_str::<ErrorResponse>(&text) {
+}
+
+/// The error of a non-2xx answer; a 401 calls the unauthenticated hook when asked to.
+fn error_of(status: u16, text: &str, hook_on_401: bool) -> ApiError {
+    let error = match serde_json::from_str::<ErrorResponse>(text) {
         Ok(answer) => ApiError {
             status,
             code: answer.error.code,
@@ -142,7 +149,17 @@ async fn send(method: &str, path: &str, body: Body, hook_on_401: bool) -> ApiRes
             }
         });
     }
-    Err(error)
+    error
+}
+
+async fn send(method: &str, path: &str, body: Body, hook_on_401: bool) -> ApiResult<(u16, String)> {
+    let response = fetch(method, path, body, "application/json").await?;
+    let status = response.status();
+    let text = text_of(&response).await;
+    if (200..300).contains(&status) {
+        return Ok((status, text));
+    }
+    Err(error_of(status, &text, hook_on_401))
 }
 
 async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Body) -> ApiResult<T> {
@@ -152,6 +169,23 @@ async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Body) -> ApiR
 
 fn json_body(value: &impl Serialize) -> Body {
     Body::Json(serde_json::to_string(value).unwrap_or_default())
+}
+
+/// A query string of the non-empty pairs, encoded: `a=1&b=x%20y`.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let mut q = String::new();
+    for (k, v) in pairs {
+        if v.is_empty() {
+            continue;
+        }
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.push_str(k);
+        q.push('=');
+        q.push_str(&enc(v));
+    }
+    q
 }
 
 fn enc(s: &str) -> String {
@@ -288,4 +322,59 @@ pub async fn decide(
         region_query(region)
     );
     call("PUT", &path, json_body(&MemberDecision { status })).await
+}
+
+// ----------------------------------------------------------------------------------- audit
+
+/// `GET /api/v1/audit/access?{query}` as NDJSON: `each` gets every message as it arrives.
+/// When `each` returns false the download is cancelled and this returns at once.
+pub async fn audit_stream(
+    query: &str,
+    mut each: impl FnMut(AuditMessage) -> bool,
+) -> ApiResult<()> {
+    let path = format!("/audit/access?{query}");
+    let response = fetch("GET", &path, Body::None, "application/x-ndjson").await?;
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        let text = text_of(&response).await;
+        return Err(error_of(status, &text, true));
+    }
+    let reader: ReadableStreamDefaultReader = response
+        .body()
+        .ok_or_else(|| ApiError::unreadable(status))?
+        .get_reader()
+        .unchecked_into();
+    let mut buffer: Vec<u8> = Vec::new();
+    loop {
+        let chunk: ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| ApiError::network())?
+            .unchecked_into();
+        let last = chunk.get_done().unwrap_or(true);
+        if !last {
+            buffer.extend(js_sys::Uint8Array::new(&chunk.get_value()).to_vec());
+        } else if !buffer.is_empty() {
+            buffer.push(b'\n'); // a last line without its newline
+        }
+        while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buffer.drain(..=end).collect();
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let message = serde_json::from_slice::<AuditMessage>(&line)
+                .map_err(|_| ApiError::unreadable(status))?;
+            if !each(message) {
+                let _ = reader.cancel();
+                return Ok(());
+            }
+        }
+        if last {
+            return Ok(());
+        }
+    }
+}
+
+/// `GET /api/v1/audit/events?{query}`: one page of the activity log.
+pub async fn list_events(query: &str) -> ApiResult<EventList> {
+    call("GET", &format!("/audit/events?{query}"), Body::None).await
 }

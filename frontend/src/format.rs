@@ -42,6 +42,54 @@ pub fn date_time(rfc3339: &str) -> String {
     )
 }
 
+/// An RFC 3339 timestamp as local "YYYY-MM-DD HH:MM:SS", for logs.
+pub fn date_time_seconds(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return rfc3339.to_owned();
+    }
+    format!("{}:{:02}", date_time(rfc3339), date.get_seconds())
+}
+
+/// The value of an `<input type="datetime-local">` (local time) as RFC 3339 UTC, `minutes`
+/// later; empty stays empty, and what the browser cannot read goes as it is (the server says
+/// what is wrong with it).
+pub fn local_input_to_utc(value: &str, minutes: i32) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        return String::new();
+    }
+    let date = js_sys::Date::new(&JsValue::from_str(value));
+    let t = date.get_time();
+    if t.is_nan() {
+        return value.to_owned();
+    }
+    let date = js_sys::Date::new(&JsValue::from_f64(t + f64::from(minutes) * 60_000.0));
+    date.to_iso_string().into()
+}
+
+/// The reverse of [`local_input_to_utc`]: an RFC 3339 instant, `minutes` earlier, as a
+/// `datetime-local` value ("YYYY-MM-DDTHH:MM").
+pub fn utc_to_local_input(rfc3339: &str, minutes: i32) -> String {
+    if rfc3339.is_empty() {
+        return String::new();
+    }
+    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
+    let t = date.get_time();
+    if t.is_nan() {
+        return String::new();
+    }
+    let d = js_sys::Date::new(&JsValue::from_f64(t - f64::from(minutes) * 60_000.0));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 /// "3 minutes ago", "2 days ago"… for recent events; the date further back.
 pub fn ago(rfc3339: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(rfc3339));

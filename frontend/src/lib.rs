@@ -15,7 +15,10 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::components::{ConfirmDialog, Header, Loading, Toasts};
-use crate::pages::{ImageDetailPage, MyImagesPage, NotFoundPage, SharedWithUsPage, SignInPage};
+use crate::pages::{
+    AccessAuditPage, ActivityPage, ImageDetailPage, MyImagesPage, NotFoundPage, SharedWithUsPage,
+    SignInPage,
+};
 use crate::router::{Route, provide_location, redirect};
 use crate::state::{AppState, use_state};
 
@@ -85,6 +88,8 @@ fn Shell() -> impl IntoView {
             Route::MyImages => view! { <MyImagesPage /> }.into_any(),
             Route::Image(id) => view! { <ImageDetailPage id=id /> }.into_any(),
             Route::SharedWithUs => view! { <SharedWithUsPage /> }.into_any(),
+            Route::AccessAudit => view! { <AccessAuditPage /> }.into_any(),
+            Route::Activity => view! { <ActivityPage /> }.into_any(),
             Route::NotFound => view! { <NotFoundPage /> }.into_any(),
         }
     };

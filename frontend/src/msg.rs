@@ -4,7 +4,7 @@
 //! The accessible names the browser tests rely on are marked "stable": change them only
 //! together with `tests/tests/e2e/ui.rs`.
 
-use json::{MemberStatus, Visibility};
+use json::{Action, MemberStatus, Visibility};
 
 pub const APP_NAME: &str = "Glimpse";
 
@@ -12,6 +12,8 @@ pub const APP_NAME: &str = "Glimpse";
 
 pub const NAV_MY_IMAGES: &str = "My images"; // stable
 pub const NAV_SHARED_WITH_US: &str = "Shared with us"; // stable
+pub const NAV_ACCESS_AUDIT: &str = "Access audit"; // stable
+pub const NAV_ACTIVITY: &str = "Activity"; // stable
 pub const MAIN_NAV: &str = "Main";
 pub const SKIP_TO_CONTENT: &str = "Skip to content";
 pub const SIGN_OUT: &str = "Sign out"; // stable
@@ -562,5 +564,163 @@ pub fn all_decided(s: MemberStatus) -> &'static str {
     match s {
         MemberStatus::Pending => "All done: nothing left to decide.",
         _ => "Nothing left in this list.",
+    }
+}
+
+// ----------------------------------------------------------------------------- both audits
+
+pub const FILTERS: &str = "Filters";
+pub const EXPORT_CSV: &str = "Export CSV"; // stable
+pub const EXPORT_JSON: &str = "Export JSON"; // stable
+pub const CLEAR_FILTERS: &str = "Clear filters";
+pub const NO_MATCH_FILTERS_HINT: &str = "Clear the filters to see everything.";
+
+// ----------------------------------------------------------------------------- access audit
+
+pub const AUDIT_LEDE: &str = "Who can use which image: every image shared by or with the \
+     projects you have a role in, in every region.";
+pub const AUDIT_EXPLAINED: &str = "Every member project can boot a shared image by its ID, \
+     whatever its status. Pending and rejected only hide the image from that project's image \
+     list: rejecting is not revoking. Only the owner removing the member ends its access.";
+pub const FIELD_OWNER_PROJECT: &str = "Owner project"; // stable
+pub const FIELD_MEMBER_PROJECT: &str = "Member project"; // stable
+pub const FIELD_STATUS: &str = "Status"; // stable
+pub const ALL_REGIONS: &str = "All regions";
+pub const ALL_OWNERS: &str = "All owner projects";
+pub const ALL_MEMBERS: &str = "All member projects";
+pub const ANY_STATUS: &str = "Any status";
+pub const AUDIT_PROGRESS: &str = "Audit progress";
+pub const AUDIT_RUNNING: &str = "Auditing…";
+pub const AUDIT_DONE: &str = "Audit complete.";
+pub const AUDIT_AGAIN: &str = "Run again";
+pub const AUDIT_ENDED_EARLY: &str = "The audit stopped before it finished, so this list may be \
+     incomplete. Run it again.";
+pub const MATRIX_CAPTION: &str = "Access by image and member project";
+pub const COL_REGION: &str = "Region";
+pub const NOT_A_MEMBER: &str = "Not a member";
+pub const NOT_PROTECTED: &str = "Not protected"; // stable
+pub const NOT_PROTECTED_EXPLAINED: &str = "A member project uses this image (accepted), but it \
+     is not protected: its owner can delete it, and that project's instances would then fail \
+     to rebuild or migrate.";
+pub const UNVERIFIED: &str = "Unverified project";
+pub const UNVERIFIED_EXPLAINED: &str = "Unverified project: Glimpse cannot confirm this project \
+     exists \u{2014} a typo in a member ID gives a junk member.";
+pub const AUDIT_FAILURES: &str = "Some parts could not be audited; the rest is shown.";
+pub const NO_SHARED_IMAGES: &str = "No shared images";
+pub const NO_SHARED_IMAGES_HINT: &str = "No image is shared by or with your projects: only \
+     their owners can use them.";
+pub const NO_AUDIT_MATCH: &str = "No access matches these filters.";
+
+pub fn audit_checked(done: usize, total: usize) -> String {
+    format!("{done} of {total} lookups done")
+}
+
+pub fn audit_summary(images: usize, members: usize, pairs: usize) -> String {
+    let images = match images {
+        1 => "1 shared image".to_owned(),
+        n => format!("{n} shared images"),
+    };
+    let members = match members {
+        1 => "1 member project".to_owned(),
+        n => format!("{n} member projects"),
+    };
+    format!("{images}, {members}, {pairs} memberships:")
+}
+
+pub fn at_risk(n: usize) -> String {
+    match n {
+        0 => "Every image a member has accepted is protected.".into(),
+        1 => "1 image a member has accepted is not protected.".into(),
+        n => format!("{n} images a member has accepted are not protected."),
+    }
+}
+
+pub fn unverified_count(n: usize) -> String {
+    match n {
+        1 => "1 member cannot be verified:".into(),
+        n => format!("{n} members cannot be verified:"),
+    }
+}
+
+/// Where an audit failure happened.
+pub fn audit_failure_place(region: Option<&str>, project: Option<&str>) -> String {
+    match (region, project) {
+        (Some(r), Some(p)) => format!("Region {r}, project {p}"),
+        (Some(r), None) => format!("Region {r}"),
+        (None, Some(p)) => format!("Project {p}"),
+        (None, None) => "Everywhere".into(),
+    }
+}
+
+/// The hover text of a matrix cell.
+pub fn membership_title(member: &str, s: MemberStatus, created: &str, updated: &str) -> String {
+    format!(
+        "{member}: {}. Member since {created}; last change {updated}.",
+        member_status(s)
+    )
+}
+
+// ---------------------------------------------------------------------------------- activity
+
+pub const ACTIVITY_LEDE: &str = "Every change made through Glimpse to the images of your \
+     projects, newest first: who asked for it, and how it ended.";
+pub const FIELD_FROM: &str = "From"; // stable
+pub const FIELD_TO: &str = "To"; // stable
+pub const FIELD_USER: &str = "User"; // stable
+pub const FIELD_IMAGE: &str = "Image"; // stable
+pub const FIELD_ACTION: &str = "Action"; // stable
+pub const FIELD_OUTCOME: &str = "Outcome"; // stable
+pub const NAME_OR_ID: &str = "Name or ID";
+pub const IMAGE_ID_PLACEHOLDER: &str = "Image ID";
+pub const APPLY_FILTERS: &str = "Apply filters";
+pub const ANY_ACTION: &str = "Any action";
+pub const ANY_OUTCOME: &str = "Any outcome";
+pub const OUTCOME_OK: &str = "OK";
+pub const OUTCOME_FAILED: &str = "Failed";
+pub const OUTCOME_ANY_ERROR: &str = "Failed (any error)";
+pub const OUTCOME_UNFINISHED: &str = "Unfinished";
+pub const UNFINISHED_EXPLAINED: &str = "Unfinished: the change was asked of OpenStack but its \
+     outcome was never recorded, for example because Glimpse stopped meanwhile. Check the \
+     image to see whether the change was made.";
+pub const LOAD_MORE: &str = "Load more"; // stable
+pub const LOADING_EVENTS: &str = "Loading the activity…";
+pub const COL_TIME: &str = "Time";
+pub const COL_USER: &str = "User";
+pub const COL_ACTION: &str = "Action";
+pub const COL_MEMBER_PROJECT: &str = "Member project";
+pub const COL_OUTCOME: &str = "Outcome";
+pub const COL_REQUEST_ID: &str = "Request ID";
+pub const NO_EVENTS: &str = "No activity recorded yet";
+pub const NO_EVENTS_HINT: &str = "Changes made through Glimpse (sharing, members, decisions) \
+     show here.";
+pub const NO_EVENTS_MATCH: &str = "No activity matches these filters.";
+
+pub fn action(a: Action) -> &'static str {
+    match a {
+        Action::MakeShared => "Made shared",
+        Action::MakePrivate => "Made private",
+        Action::Protect => "Protected",
+        Action::Unprotect => "Unprotected",
+        Action::AddMember => "Added member",
+        Action::RemoveMember => "Removed member",
+        Action::Accept => "Accepted",
+        Action::Reject => "Rejected",
+        Action::SetPending => "Moved back to pending",
+    }
+}
+
+pub fn failed_with(code: &str) -> String {
+    format!("Failed: {code}")
+}
+
+pub fn events_shown(n: usize, more: bool) -> String {
+    let n = match n {
+        1 => "1 change".to_owned(),
+        n => format!("{n} changes"),
+    };
+    if more {
+        format!("{n}, newest first. Older ones follow with \u{201c}{LOAD_MORE}\u{201d}.")
+    } else {
+        format!("{n}, newest first.")
     }
 }

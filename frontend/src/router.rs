@@ -1,4 +1,4 @@
-//! A small client-side router over the History API: four routes do not need a router crate,
+//! A small client-side router over the History API: six routes do not need a router crate,
 //! and leaving one out keeps the wasm about 20 KB (gzip) lighter.
 
 use std::cell::Cell;
@@ -18,6 +18,8 @@ pub enum Route {
     MyImages,
     Image(String),
     SharedWithUs,
+    AccessAudit,
+    Activity,
     NotFound,
 }
 
@@ -29,6 +31,8 @@ impl Route {
             ["sign-in"] => Route::SignIn,
             ["images", id] => Route::Image(decode(id)),
             ["shared"] => Route::SharedWithUs,
+            ["audit"] => Route::AccessAudit,
+            ["activity"] => Route::Activity,
             _ => Route::NotFound,
         }
     }
@@ -102,6 +106,16 @@ pub fn navigate(url: &str) {
 /// Like [`navigate`], replacing the current history entry.
 pub fn redirect(url: &str) {
     go(url, true);
+}
+
+/// Replaces the query string of the current page (filters), keeping the history clean.
+pub fn set_query(query: &str) {
+    let path = use_location().path.get_untracked();
+    if query.is_empty() {
+        redirect(&path);
+    } else {
+        redirect(&format!("{path}?{query}"));
+    }
 }
 
 fn go(url: &str, replace: bool) {
@@ -181,6 +195,8 @@ mod tests {
         assert_eq!(Route::of("/images/abc"), Route::Image("abc".into()));
         assert_eq!(Route::of("/shared"), Route::SharedWithUs);
         assert_eq!(Route::of("/sign-in"), Route::SignIn);
+        assert_eq!(Route::of("/audit"), Route::AccessAudit);
+        assert_eq!(Route::of("/activity"), Route::Activity);
         assert_eq!(Route::of("/nope"), Route::NotFound);
     }
 }

@@ -113,7 +113,8 @@ pub fn Header() -> impl IntoView {
                     <span id="pending-desc" class="sr-only">
                         {move || pending().map(msg::pending_offers).unwrap_or_default()}
                     </span>
-                // Room for the audit pages ("Access audit", "Activity") of a later issue.
+                    <Link href="/audit".into()>{msg::NAV_ACCESS_AUDIT}</Link>
+                    <Link href="/activity".into()>{msg::NAV_ACTIVITY}</Link>
                 </nav>
                 <div class="user">
                     <span class="user-name" title=msg::SIGNED_IN_AS>

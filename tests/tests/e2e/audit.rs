@@ -333,5 +333,8 @@ async fn exports_and_the_stream_agree() {
     });
     let (done, total) = last_progress.expect("progress");
     assert_eq!(done, total, "every call accounted for");
-    assert!(total >= 3, "a list per region, then the member lists: {total}");
+    assert!(
+        total >= 3,
+        "a list per region, then the member lists: {total}"
+    );
 }

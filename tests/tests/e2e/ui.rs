@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, screenshot_dir, require_ui, ui_lock};
+use crate::browser::{Browser, require_ui, screenshot_dir, ui_lock};
 use crate::harness::{OpenStack, cloud, project_id, spawn_app, unique};
 
 const REGION: &str = "RegionOne";
