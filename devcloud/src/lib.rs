@@ -328,7 +328,11 @@ impl DevCloud {
             .arg("import sqlite3, sys\nfor p in sys.argv[1:]:\n    sqlite3.connect(p).execute('PRAGMA journal_mode=WAL').fetchall()")
             .arg(ks_dir.join("keystone.db"));
         for region in &regions {
-            wal.arg(state_dir.join(Service::glance(region).name()).join("glance.db"));
+            wal.arg(
+                state_dir
+                    .join(Service::glance(region).name())
+                    .join("glance.db"),
+            );
         }
         process::run_logged(wal, &setup_log)?;
 
