@@ -24,8 +24,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/glimpse /usr/local/bin/glimpse
 COPY --from=build /out/web /usr/share/glimpse/web
+# The activity log's SQLite file; mount a volume here, or set GLIMPSE_DATABASE=postgres://…
+RUN mkdir -p /var/lib/glimpse && chown nobody:nogroup /var/lib/glimpse
+VOLUME /var/lib/glimpse
 ENV GLIMPSE_ASSETS_DIR=/usr/share/glimpse/web \
-    GLIMPSE_LISTEN=0.0.0.0:8080
+    GLIMPSE_LISTEN=0.0.0.0:8080 \
+    GLIMPSE_DATABASE=sqlite:///var/lib/glimpse/activity.db
 USER nobody
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/glimpse", "serve"]
