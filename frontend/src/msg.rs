@@ -2,7 +2,7 @@
 //! fixed text and small functions for text with values in it.
 //!
 //! The accessible names the browser tests rely on are marked "stable": change them only
-//! together with `tests/tests/e2e/ui.rs`.
+//! together with `tests/tests/e2e/ui.rs` and `tests/tests/e2e/ui_audit.rs`.
 
 use json::{Action, MemberStatus, Visibility};
 
@@ -624,14 +624,18 @@ pub fn audit_summary(images: usize, members: usize, pairs: usize) -> String {
         1 => "1 member project".to_owned(),
         n => format!("{n} member projects"),
     };
-    format!("{images}, {members}, {pairs} memberships:")
+    let pairs = match pairs {
+        1 => "1 membership".to_owned(),
+        n => format!("{n} memberships"),
+    };
+    format!("{images}, {members}, {pairs}:")
 }
 
 pub fn at_risk(n: usize) -> String {
     match n {
-        0 => "Every image a member has accepted is protected.".into(),
-        1 => "1 image a member has accepted is not protected.".into(),
-        n => format!("{n} images a member has accepted are not protected."),
+        0 => "No image accepted by a member is unprotected.".into(),
+        1 => "1 image accepted by a member is not protected.".into(),
+        n => format!("{n} images accepted by a member are not protected."),
     }
 }
 

@@ -455,6 +455,37 @@ impl Browser {
         link.click().await.expect("click link");
     }
 
+    /// Picks the option whose text is `option` in the select labelled `label` (waiting for
+    /// the option to be there: some selects fill in as data arrives).
+    pub async fn choose(&mut self, label: &str, option: &str) {
+        self.choose_in(label, option, None).await
+    }
+
+    /// Like [`Browser::choose`], for the select inside `within`.
+    pub async fn choose_in(&mut self, label: &str, option: &str, within: Option<&Element>) {
+        let select = self.find_in("field", label, within).await;
+        let option = option.to_owned();
+        self.wait_until(&format!("an option {option:?} in {label:?}"), |_| {
+            let (select, option) = (select.clone(), option.clone());
+            async move { select.select_by_label(&option).await.ok() }
+        })
+        .await
+    }
+
+    /// Sets the field labelled `label` to `value` as a script would, firing `input` and
+    /// `change`: for date and time pickers, whose typing depends on the browser's locale.
+    pub async fn set_field(&mut self, label: &str, value: &str) {
+        let field = self.find("field", label).await;
+        let field = serde_json::to_value(&field).expect("element ref");
+        self.js(
+            "const [el, value] = arguments; el.focus(); el.value = value; \
+             el.dispatchEvent(new Event('input', { bubbles: true })); \
+             el.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![field, json!(value)],
+        )
+        .await;
+    }
+
     async fn wait_enabled(&mut self, el: &Element, name: &str) {
         let el = el.clone();
         self.wait_until(&format!("{name:?} to be enabled"), |_| {

@@ -13,3 +13,4 @@ mod members;
 mod replicas;
 mod session;
 mod ui;
+mod ui_audit;
