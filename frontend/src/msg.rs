@@ -603,8 +603,9 @@ pub const NOT_PROTECTED_EXPLAINED: &str = "A member project uses this image (acc
      is not protected: its owner can delete it, and that project's instances would then fail \
      to rebuild or migrate.";
 pub const UNVERIFIED: &str = "Unverified project";
-pub const UNVERIFIED_EXPLAINED: &str = "Unverified project: Glimpse cannot confirm this project \
-     exists \u{2014} a typo in a member ID gives a junk member.";
+pub const UNVERIFIED_EXPLAINED: &str = "Unverified project: none of your projects owns an \
+     image or holds a role that vouches for this ID. OpenStack never checks member IDs, so a \
+     typo gives a junk member \u{2014} check any ID you do not recognise.";
 pub const AUDIT_FAILURES: &str = "Some parts could not be audited; the rest is shown.";
 pub const NO_SHARED_IMAGES: &str = "No shared images";
 pub const NO_SHARED_IMAGES_HINT: &str = "No image is shared by or with your projects: only \
