@@ -231,7 +231,7 @@ async fn ui_carol_reads_the_access_audit() {
             .contains("Unverified project"),
         "the junk member's column: {header}"
     );
-    b.see("Glimpse cannot confirm this project exists").await;
+    b.see("OpenStack never checks member IDs").await;
     b.see(&junk).await;
     b.screenshot("matrix").await;
 
