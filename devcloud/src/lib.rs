@@ -262,13 +262,15 @@ impl DevCloud {
         let pins_path = state_dir.join("glimpse-pins.txt");
         let migrate = fs::read_to_string(&pins_path).ok() != Some(venv::stamp());
         let setup_log = state_dir.join("logs").join("setup.log");
+        // `keystone-manage` / `glance-manage --config-file CONF db_sync`.
+        let db_sync = |manage: &str, conf: PathBuf| {
+            let mut cmd = Command::new(venv.join("bin").join(manage));
+            cmd.arg("--config-file").arg(conf).arg("db_sync");
+            cmd
+        };
         let mut db_syncs: Vec<Command> = Vec::new();
         if !venv::copy_new(&templates.keystone_db, &ks_dir.join("keystone.db"))? && migrate {
-            let mut cmd = Command::new(venv.join("bin").join("keystone-manage"));
-            cmd.arg("--config-file")
-                .arg(ks_dir.join("keystone.conf"))
-                .arg("db_sync");
-            db_syncs.push(cmd);
+            db_syncs.push(db_sync("keystone-manage", ks_dir.join("keystone.conf")));
         }
         setup::write_key_repository(&ks_dir.join("fernet-keys"))?;
         setup::write_key_repository(&ks_dir.join("credential-keys"))?;
@@ -285,11 +287,7 @@ impl DevCloud {
             let dir = state_dir.join(&name);
             fs::create_dir_all(&dir)?;
             if !venv::copy_new(&templates.glance_db, &dir.join("glance.db"))? && migrate {
-                let mut cmd = Command::new(venv.join("bin").join("glance-manage"));
-                cmd.arg("--config-file")
-                    .arg(dir.join("glance-api.conf"))
-                    .arg("db_sync");
-                db_syncs.push(cmd);
+                db_syncs.push(db_sync("glance-manage", dir.join("glance-api.conf")));
             }
             setup::write_glance_conf(&setup::GlanceConf {
                 dir: &dir,
@@ -308,11 +306,7 @@ impl DevCloud {
         for region in &REGIONS[opts.regions..] {
             let dir = state_dir.join(Service::glance(region).name());
             if migrate && dir.join("glance.db").is_file() && dir.join("glance-api.conf").is_file() {
-                let mut cmd = Command::new(venv.join("bin").join("glance-manage"));
-                cmd.arg("--config-file")
-                    .arg(dir.join("glance-api.conf"))
-                    .arg("db_sync");
-                db_syncs.push(cmd);
+                db_syncs.push(db_sync("glance-manage", dir.join("glance-api.conf")));
             }
         }
         for cmd in db_syncs {

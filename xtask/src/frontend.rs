@@ -37,16 +37,7 @@ const WASM_FEATURES: &[&str] = &[
 /// Builds the UI and returns the site directory (`target/web`).
 pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     ensure_tools()?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|d| {
-            if d.is_absolute() {
-                d
-            } else {
-                workspace_root.join(d)
-            }
-        })
-        .unwrap_or_else(|| workspace_root.join("target"));
+    let target_dir = crate::target_dir(workspace_root);
 
     // 1. cargo build for wasm32.
     let profile = if release { "wasm-release" } else { "dev" };
