@@ -135,7 +135,7 @@ fn error_of(status: u16, text: &str, hook_on_401: bool) -> ApiError {
     let error = match serde_json::from_str::<ErrorResponse>(text) {
         Ok(answer) => ApiError {
             status,
-            code: answer.error.code,
+            code: answer.error.code.as_str().into(),
             message: answer.error.message,
             field: answer.error.field,
         },
@@ -492,11 +492,7 @@ mod tests {
                     region: Some("RegionTwo".into()),
                     project_id: None,
                     project_name: None,
-                    error: ErrorBody {
-                        code: "upstream_unavailable".into(),
-                        message: "down".into(),
-                        field: None,
-                    },
+                    error: ErrorBody::new(json::ErrorCode::UpstreamUnavailable, "down"),
                 },
             },
             AuditMessage::Done {

@@ -63,7 +63,7 @@ pub async fn logged<T>(
     let result = run.await;
     let outcome = match &result {
         Ok(_) => "ok",
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     };
     for id in entries {
         if let Err(e) = app.activity.finish(id, outcome).await {

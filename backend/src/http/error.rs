@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use json::codes;
+use json::ErrorCode;
 
 use crate::openstack::{OpenStackError, Service, glance};
 
@@ -31,7 +31,7 @@ pub enum Error {
     #[error("{0}")]
     AlreadyMember(String),
     #[error("{message}")]
-    MemberQuotaExceeded { message: String },
+    MemberQuotaExceeded { message: String, limit: Option<u64> },
     #[error("{0}")]
     UnknownRegion(String),
     #[error("{0}")]
@@ -74,38 +74,38 @@ impl Error {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidInput { .. } | Self::UnreadableBody(_) => codes::INVALID_INPUT,
-            Self::Unauthenticated(_) => codes::UNAUTHENTICATED,
-            Self::Csrf => codes::CSRF,
-            Self::Forbidden(_) => codes::FORBIDDEN,
-            Self::NotFound(_) => codes::NOT_FOUND,
-            Self::ImageNotShared(_) => codes::IMAGE_NOT_SHARED,
-            Self::AlreadyMember(_) => codes::ALREADY_MEMBER,
-            Self::MemberQuotaExceeded { .. } => codes::MEMBER_QUOTA_EXCEEDED,
-            Self::UnknownRegion(_) => codes::UNKNOWN_REGION,
-            Self::UpstreamUnavailable(_) => codes::UPSTREAM_UNAVAILABLE,
-            Self::UpstreamTimeout(_) => codes::UPSTREAM_TIMEOUT,
-            Self::LogUnavailable(_) => codes::LOG_UNAVAILABLE,
-            Self::Internal(_) => codes::INTERNAL,
+            Self::InvalidInput { .. } | Self::UnreadableBody(_) => ErrorCode::InvalidInput,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Csrf => ErrorCode::Csrf,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::ImageNotShared(_) => ErrorCode::ImageNotShared,
+            Self::AlreadyMember(_) => ErrorCode::AlreadyMember,
+            Self::MemberQuotaExceeded { .. } => ErrorCode::MemberQuotaExceeded,
+            Self::UnknownRegion(_) => ErrorCode::UnknownRegion,
+            Self::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
+            Self::UpstreamTimeout(_) => ErrorCode::UpstreamTimeout,
+            Self::LogUnavailable(_) => ErrorCode::LogUnavailable,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
     pub fn body(&self) -> json::ErrorBody {
-        json::ErrorBody {
-            code: self.code().to_owned(),
-            message: match self {
-                Self::Internal(_) => {
-                    "Something went wrong inside Glimpse; it has been logged. Try again.".into()
-                }
-                other => other.to_string(),
-            },
-            field: match self {
-                Self::InvalidInput { field, .. } => Some(field.clone()),
-                _ => None,
-            },
+        let message = match self {
+            Self::Internal(_) => {
+                "Something went wrong inside Glimpse; it has been logged. Try again.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut body = json::ErrorBody::new(self.code(), message);
+        match self {
+            Self::InvalidInput { field, .. } => body.field = Some(field.clone()),
+            Self::MemberQuotaExceeded { limit, .. } => body.limit = *limit,
+            _ => {}
         }
+        body
     }
 
     pub fn session_expired() -> Self {
@@ -119,9 +119,9 @@ impl IntoResponse for Error {
             Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
             Self::LogUnavailable(e) => tracing::error!(error = ?e, "activity log unavailable"),
             Self::UpstreamUnavailable(m) | Self::UpstreamTimeout(m) => {
-                tracing::warn!(code = self.code(), "{m}")
+                tracing::warn!(code = %self.code(), "{m}")
             }
-            _ => tracing::debug!(code = self.code(), "{self}"),
+            _ => tracing::debug!(code = %self.code(), "{self}"),
         }
         let body = json::ErrorResponse { error: self.body() };
         (self.status(), Json(body)).into_response()
@@ -184,6 +184,7 @@ impl From<glance::Error> for Error {
                 Self::AlreadyMember("That project is already a member of this image.".into())
             }
             glance::Error::MemberQuotaExceeded { limit } => Self::MemberQuotaExceeded {
+                limit: limit.map(u64::from),
                 message: match limit {
                     Some(n) => format!(
                         "This image already has the most members the cloud allows ({n}); remove one first."

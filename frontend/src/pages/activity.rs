@@ -179,7 +179,7 @@ pub fn ActivityPage() -> impl IntoView {
     // The API's complaint about one filter, shown under it.
     let field_error = move |name: &'static str| {
         phase.with(|p| match p {
-            Phase::Failed(e) if e.is(json::codes::INVALID_INPUT) => {
+            Phase::Failed(e) if e.is(json::ErrorCode::InvalidInput.as_str()) => {
                 (e.field.as_deref() == Some(name)).then(|| e.message.clone())
             }
             _ => None,
@@ -322,7 +322,7 @@ pub fn ActivityPage() -> impl IntoView {
             {move || match phase.get() {
                 Phase::Loading => view! { <Loading text=msg::LOADING_EVENTS /> }.into_any(),
                 Phase::Failed(e) => {
-                    let on_a_field = e.is(json::codes::INVALID_INPUT)
+                    let on_a_field = e.is(json::ErrorCode::InvalidInput.as_str())
                         && e.field.as_deref().is_some_and(|f| FIELDS.contains(&f));
                     if on_a_field {
                         ().into_any()

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use json::{ImageDetail, ImageUpdate, Member, MemberStatus, Visibility, codes};
+use json::{ImageDetail, ImageUpdate, Member, MemberStatus, Visibility};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -33,7 +33,7 @@ pub fn ImageDetailPage(id: String) -> impl IntoView {
         <section class="page">
             {move || match detail.get() {
                 None => view! { <Crumbs owned=true /><Loading text=msg::LOADING_IMAGE /> }.into_any(),
-                Some(Err(e)) if e.is(codes::NOT_FOUND) => {
+                Some(Err(e)) if e.is(json::ErrorCode::NotFound.as_str()) => {
                     let region = state.region.get_untracked();
                     view! {
                         <Crumbs owned=true />
@@ -356,7 +356,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                                     (Some(m), _) => Ok(m),
                                     (None, Some(e)) => Err(ApiError {
                                         status: o.status,
-                                        code: e.code,
+                                        code: e.code.as_str().into(),
                                         message: e.message,
                                         field: e.field,
                                     }),
@@ -372,7 +372,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                             .collect(),
                         Err(e) => {
                             adding.try_set(false);
-                            if e.is(codes::IMAGE_NOT_SHARED) {
+                            if e.is(json::ErrorCode::ImageNotShared.as_str()) {
                                 image.try_update(|d| d.image.visibility = Visibility::Private);
                             }
                             field_error.try_set(Some(e.message));
@@ -396,7 +396,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                                 text: msg::ADDED.into(),
                             });
                         }
-                        Err(e) if after_share && e.is(codes::ALREADY_MEMBER) => {
+                        Err(e) if after_share && e.is(json::ErrorCode::AlreadyMember.as_str()) => {
                             restored += 1;
                             report.push(AddResult {
                                 member_id: id,
@@ -405,7 +405,7 @@ fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                             });
                         }
                         Err(e) => {
-                            if e.is(codes::IMAGE_NOT_SHARED) {
+                            if e.is(json::ErrorCode::ImageNotShared.as_str()) {
                                 image.try_update(|d| d.image.visibility = Visibility::Private);
                             }
                             if single {

@@ -73,7 +73,7 @@ pub fn MyImagesPage() -> impl IntoView {
 pub(crate) fn no_session() -> ApiError {
     ApiError {
         status: 401,
-        code: json::codes::UNAUTHENTICATED.into(),
+        code: json::ErrorCode::Unauthenticated.as_str().into(),
         message: msg::SESSION_ENDED.into(),
         field: None,
     }

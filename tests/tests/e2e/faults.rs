@@ -119,7 +119,7 @@ async fn a_region_down_gives_a_partial_audit() {
     assert!(!audit.failures.is_empty());
     for f in &audit.failures {
         assert_eq!(f.region.as_deref(), Some("RegionTwo"));
-        assert_eq!(f.error.code, "upstream_unavailable");
+        assert_eq!(f.error.code, json::ErrorCode::UpstreamUnavailable);
         assert!(f.error.message.contains("RegionTwo"), "{}", f.error.message);
     }
 }

@@ -167,7 +167,7 @@ impl Reply {
     pub fn error(&self, status: StatusCode, code: &str) -> json::ErrorBody {
         assert_eq!(self.status, status, "body: {}", self.body);
         let err: json::ErrorResponse = self.json();
-        assert_eq!(err.error.code, code, "body: {}", self.body);
+        assert_eq!(err.error.code.as_str(), code, "body: {}", self.body);
         assert!(!err.error.message.is_empty());
         assert!(
             !err.error.message.contains('<'),

@@ -1,0 +1,100 @@
+//! The activity log: every change made through Glimpse.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::MemberStatus;
+
+/// A change made through Glimpse, as the activity log records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    MakeShared,
+    MakePrivate,
+    Protect,
+    Unprotect,
+    AddMember,
+    RemoveMember,
+    Accept,
+    Reject,
+    SetPending,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Self::MakeShared,
+        Self::MakePrivate,
+        Self::Protect,
+        Self::Unprotect,
+        Self::AddMember,
+        Self::RemoveMember,
+        Self::Accept,
+        Self::Reject,
+        Self::SetPending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MakeShared => "make_shared",
+            Self::MakePrivate => "make_private",
+            Self::Protect => "protect",
+            Self::Unprotect => "unprotect",
+            Self::AddMember => "add_member",
+            Self::RemoveMember => "remove_member",
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+            Self::SetPending => "set_pending",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The member decision this action stands for, if it is one.
+    pub fn for_decision(status: MemberStatus) -> Self {
+        match status {
+            MemberStatus::Accepted => Self::Accept,
+            MemberStatus::Rejected => Self::Reject,
+            MemberStatus::Pending => Self::SetPending,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One entry of the activity log. The intent is written before the OpenStack call and the
+/// outcome after it: `outcome` is `None` for an entry whose call never finished.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityEvent {
+    pub id: i64,
+    /// When the change was asked for (RFC 3339, UTC).
+    pub at: String,
+    /// When its outcome was recorded.
+    pub finished_at: Option<String>,
+    pub user_id: String,
+    pub user_name: String,
+    pub project_id: String,
+    pub project_name: String,
+    pub region: String,
+    pub action: Action,
+    pub image_id: String,
+    pub image_name: Option<String>,
+    /// The member project, for member actions.
+    pub member_id: Option<String>,
+    /// `ok`, or the API error code of the failure; `None` while unfinished.
+    pub outcome: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// `GET /api/v1/audit/events`: newest first; pass `next_before` as `before` for the next page.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventList {
+    pub events: Vec<ActivityEvent>,
+    pub next_before: Option<i64>,
+}

@@ -1,0 +1,63 @@
+//! The access audit: who has access to which image.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ErrorBody, MemberStatus, Visibility};
+
+/// One image–member pair of the access audit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccessRow {
+    pub region: String,
+    pub image_id: String,
+    pub image_name: Option<String>,
+    pub owner_id: String,
+    pub owner_name: Option<String>,
+    pub member_id: String,
+    pub member_name: Option<String>,
+    /// The member's listing preference; every member has access whatever its status.
+    pub status: MemberStatus,
+    pub created_at: String,
+    pub updated_at: String,
+    pub visibility: Visibility,
+    pub protected: bool,
+    /// False when nobody in the audit can resolve the member id to a project: a likely typo.
+    pub member_known: bool,
+}
+
+/// A project or region that could not be audited, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditFailure {
+    pub region: Option<String>,
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
+    pub error: ErrorBody,
+}
+
+/// The audit's streamed answer (`format=ndjson`, the default): one message per line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuditMessage {
+    /// How far the audit is: `done` of `total` Glance calls known so far.
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    Rows {
+        rows: Vec<AccessRow>,
+    },
+    /// A part that could not be audited; the rest goes on.
+    Failure {
+        failure: AuditFailure,
+    },
+    Done {
+        rows: usize,
+        failures: usize,
+    },
+}
+
+/// The whole audit at once (`format=json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessAudit {
+    pub rows: Vec<AccessRow>,
+    pub failures: Vec<AuditFailure>,
+}

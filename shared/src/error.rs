@@ -1,0 +1,143 @@
+//! Every error answer of the API: `{"error": {"code", "message", …}}`.
+//!
+//! The UI words an error by its [`ErrorCode`] (in the user's language) and the parameters
+//! beside it; `message` is the server's English sentence, for API clients and for the codes a
+//! UI does not know yet.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    pub error: ErrorBody,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable and machine-readable.
+    pub code: ErrorCode,
+    /// A sentence for a person, in English.
+    pub message: String,
+    /// The offending field, for `invalid_input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The limit that was exceeded (`member_quota_exceeded`, `invalid_input` on a list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// Seconds until trying again makes sense (`rate_limited`); also the `Retry-After` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+            limit: None,
+            retry_after: None,
+        }
+    }
+}
+
+/// The error codes of the API. A code this build does not know (a newer server) reads as
+/// `Unknown`, and a UI then shows the server's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400 (a malformed field, named by `field`), or 422 for an unreadable body.
+    InvalidInput,
+    /// 401: not signed in, or the session ended.
+    Unauthenticated,
+    /// 403: the `X-CSRF-Token` header is missing or wrong.
+    Csrf,
+    /// 403: OpenStack's policy, or Glimpse's, does not allow it.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 409: only `shared` images have members.
+    ImageNotShared,
+    /// 409.
+    AlreadyMember,
+    /// 413: the image has the most members the cloud allows (`limit` when known).
+    MemberQuotaExceeded,
+    /// 400: the region has no image service for this user.
+    UnknownRegion,
+    /// 429: too many attempts (`retry_after`).
+    RateLimited,
+    /// 502.
+    UpstreamUnavailable,
+    /// 504.
+    UpstreamTimeout,
+    /// 503: the activity log cannot be written, so nothing was changed.
+    LogUnavailable,
+    /// 500.
+    Internal,
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// Every code a server can send (not `Unknown`): a UI has words for each.
+    pub const ALL: [ErrorCode; 14] = [
+        Self::InvalidInput,
+        Self::Unauthenticated,
+        Self::Csrf,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::ImageNotShared,
+        Self::AlreadyMember,
+        Self::MemberQuotaExceeded,
+        Self::UnknownRegion,
+        Self::RateLimited,
+        Self::UpstreamUnavailable,
+        Self::UpstreamTimeout,
+        Self::LogUnavailable,
+        Self::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid_input",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Csrf => "csrf",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::ImageNotShared => "image_not_shared",
+            Self::AlreadyMember => "already_member",
+            Self::MemberQuotaExceeded => "member_quota_exceeded",
+            Self::UnknownRegion => "unknown_region",
+            Self::RateLimited => "rate_limited",
+            Self::UpstreamUnavailable => "upstream_unavailable",
+            Self::UpstreamTimeout => "upstream_timeout",
+            Self::LogUnavailable => "log_unavailable",
+            Self::Internal => "internal",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_back_and_unknown_ones_fall_back() {
+        for code in ErrorCode::ALL {
+            let text = serde_json::to_string(&code).unwrap();
+            assert_eq!(text, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&text).unwrap(), code);
+        }
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"code":"from_the_future","message":"m"}"#).unwrap();
+        assert_eq!(body.code, ErrorCode::Unknown);
+    }
+}

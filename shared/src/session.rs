@@ -1,0 +1,102 @@
+//! Signing in and the session.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/session`: a Keystone v3 password or an application credential.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SignIn {
+    Password(PasswordSignIn),
+    ApplicationCredential(ApplicationCredentialSignIn),
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PasswordSignIn {
+    pub username: String,
+    pub password: String,
+    /// Domain name of the user; the server's configured default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_domain: Option<String>,
+    /// Project name or id to scope to; the user's first project when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ApplicationCredentialSignIn {
+    pub application_credential_id: String,
+    pub application_credential_secret: String,
+}
+
+// Secrets never reach a log line, not even through `{:?}`.
+impl fmt::Debug for PasswordSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordSignIn")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("user_domain", &self.user_domain)
+            .field("project", &self.project)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ApplicationCredentialSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplicationCredentialSignIn")
+            .field("application_credential_id", &self.application_credential_id)
+            .field("application_credential_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The signed-in session, as `GET/POST /api/v1/session` and `PUT /api/v1/session/project`
+/// return it. The Keystone token itself stays on the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub user: NamedRef,
+    /// The project the session is scoped to: every image call acts as this project.
+    pub project: NamedRef,
+    /// Every project the user has a role in, to switch between.
+    pub projects: Vec<NamedRef>,
+    /// Regions with an image service in the catalog.
+    pub regions: Vec<String>,
+    /// When the Keystone token, and so this session, expires (RFC 3339).
+    pub expires_at: String,
+    /// Send back as the `X-CSRF-Token` header on every POST, PUT, PATCH and DELETE.
+    pub csrf_token: String,
+}
+
+/// An id with its human name (users, projects).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NamedRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// `PUT /api/v1/session/project`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SwitchProject {
+    pub project_id: String,
+}
+
+/// The header that must carry `Session::csrf_token` on unsafe methods.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_debug_hides_secrets() {
+        let s: SignIn = serde_json::from_str(r#"{"username":"u","password":"hunter2"}"#).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let s: SignIn = serde_json::from_str(
+            r#"{"application_credential_id":"i","application_credential_secret":"s3cr3t"}"#,
+        )
+        .unwrap();
+        assert!(matches!(s, SignIn::ApplicationCredential(_)));
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+}
