@@ -1,4 +1,8 @@
-//! CSV export of the activity log.
+//! The activity log's CSV columns (written by the one CSV writer, [`crate::export`]).
+
+use std::borrow::Cow;
+
+use crate::export::{CsvRow, optional};
 
 /// The CSV columns, in order: the fields of [`json::ActivityEvent`].
 pub const CSV_HEADER: [&str; 14] = [
@@ -18,47 +22,32 @@ pub const CSV_HEADER: [&str; 14] = [
     "request_id",
 ];
 
-/// The events as CSV (RFC 4180: comma-separated, quoted where needed, CRLF line ends): the
-/// [`CSV_HEADER`] line, then one row per event in the order given; absent values are empty.
-///
-/// A text cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return) is prefixed with `'`: image names are chosen by other
-/// projects, and this file is meant to be opened in a spreadsheet.
-pub fn to_csv(events: &[json::ActivityEvent]) -> anyhow::Result<String> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    out.write_record(CSV_HEADER)?;
-    for e in events {
-        let id = e.id.to_string();
-        let opt = |v: &Option<String>| v.as_deref().map(defuse).unwrap_or_default();
-        out.write_record([
-            id.as_str(),
-            &defuse(&e.at),
-            &opt(&e.finished_at),
-            &defuse(&e.user_id),
-            &defuse(&e.user_name),
-            &defuse(&e.project_id),
-            &defuse(&e.project_name),
-            &defuse(&e.region),
-            e.action.as_str(),
-            &defuse(&e.image_id),
-            &opt(&e.image_name),
-            &opt(&e.member_id),
-            &opt(&e.outcome),
-            &opt(&e.request_id),
-        ])?;
+impl CsvRow for json::ActivityEvent {
+    const HEADER: &'static [&'static str] = &CSV_HEADER;
+
+    fn cells(&self) -> Vec<Cow<'_, str>> {
+        vec![
+            self.id.to_string().into(),
+            self.at.as_str().into(),
+            optional(&self.finished_at),
+            self.user_id.as_str().into(),
+            self.user_name.as_str().into(),
+            self.project_id.as_str().into(),
+            self.project_name.as_str().into(),
+            self.region.as_str().into(),
+            self.action.as_str().into(),
+            self.image_id.as_str().into(),
+            optional(&self.image_name),
+            optional(&self.member_id),
+            optional(&self.outcome),
+            optional(&self.request_id),
+        ]
     }
-    Ok(String::from_utf8(out.into_inner()?)?)
 }
 
-/// Neutralises spreadsheet formulas ("CSV injection").
-fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
+/// The events as CSV: the [`CSV_HEADER`] line, then one row per event in the order given.
+pub fn to_csv(events: &[json::ActivityEvent]) -> Result<String, csv::Error> {
+    crate::export::to_csv(events)
 }
 
 #[cfg(test)]
@@ -106,6 +95,5 @@ mod tests {
         assert!(csv.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","), "{csv}");
         let csv = to_csv(&[event(Some("-rf"))]).unwrap();
         assert!(csv.contains(",'-rf,"), "{csv}");
-        assert_eq!(defuse("ubuntu-24.04"), "ubuntu-24.04");
     }
 }

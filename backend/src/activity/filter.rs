@@ -101,7 +101,7 @@ pub(crate) struct ValidFilter {
 
 impl EventFilter {
     /// Checks every field; `ActivityLog::query` does the same and fails with this error
-    /// (inside its `anyhow::Error`), so calling this first is only for a better answer.
+    /// (as `activity::Error::Filter`), so calling this first is only for a better answer.
     pub fn validate(&self) -> Result<(), FilterError> {
         self.check().map(|_| ())
     }
