@@ -8,13 +8,16 @@ use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
-use super::{OpenStackError, Service, Token, read_json, send};
+use super::{OpenStackError, Service, Token, endpoint_url, read_json, send, with_segments};
 
 #[derive(Clone, Debug)]
 pub struct Keystone {
     http: reqwest::Client,
-    /// The v3 root, always ending in `/v3/`.
+    /// The v3 root, ending in `/v3`.
     base: Url,
+    /// `…/v3/auth/tokens` and `…/v3/auth/projects`, made once from the configured URL.
+    tokens: Url,
+    projects: Url,
 }
 
 /// What a person signs in with.
@@ -28,6 +31,23 @@ pub enum Credentials {
         id: String,
         secret: String,
     },
+}
+
+/// An application credential that the operator gives Glimpse itself (never a user's), e.g.
+/// to reconcile changes a crash left unfinished. Its `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApplicationCredential {
+    pub id: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ApplicationCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationCredential")
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// What a new token is scoped to.
@@ -169,24 +189,24 @@ const SERVICE: Service = Service::Keystone;
 
 impl Keystone {
     /// `auth_url` as clouds.yaml writes it, with or without the trailing `/v3`.
-    pub fn new(http: reqwest::Client, auth_url: &str) -> anyhow::Result<Self> {
-        let mut base = Url::parse(auth_url.trim())?;
+    pub fn new(http: reqwest::Client, auth_url: &str) -> Result<Self, OpenStackError> {
+        let mut base = endpoint_url(&SERVICE, auth_url)?;
         let path = base.path().trim_end_matches('/').to_owned();
-        let path = if path.ends_with("/v3") {
-            format!("{path}/")
+        if path.ends_with("/v3") {
+            base.set_path(&path);
         } else {
-            format!("{path}/v3/")
-        };
-        base.set_path(&path);
-        Ok(Self { http, base })
+            base.set_path(&format!("{path}/v3"));
+        }
+        Ok(Self {
+            tokens: with_segments(&SERVICE, &base, ["auth", "tokens"])?,
+            projects: with_segments(&SERVICE, &base, ["auth", "projects"])?,
+            http,
+            base,
+        })
     }
 
     pub fn auth_url(&self) -> &Url {
         &self.base
-    }
-
-    fn url(&self, path: &str) -> Url {
-        self.base.join(path).expect("static relative path")
     }
 
     /// Issues a token for `credentials`. Application credentials carry their own scope, so
@@ -231,11 +251,7 @@ impl Keystone {
     }
 
     async fn issue(&self, body: serde_json::Value) -> Result<Auth, OpenStackError> {
-        let resp = send(
-            &SERVICE,
-            self.http.post(self.url("auth/tokens")).json(&body),
-        )
-        .await?;
+        let resp = send(&SERVICE, self.http.post(self.tokens.clone()).json(&body)).await?;
         let token = resp
             .headers()
             .get("x-subject-token")
@@ -263,7 +279,7 @@ impl Keystone {
         let resp = send(
             &SERVICE,
             self.http
-                .get(self.url("auth/projects"))
+                .get(self.projects.clone())
                 .header("X-Auth-Token", token.expose()),
         )
         .await?;
@@ -286,7 +302,7 @@ impl Keystone {
         let result = send(
             &SERVICE,
             self.http
-                .delete(self.url("auth/tokens"))
+                .delete(self.tokens.clone())
                 .header("X-Auth-Token", token.expose())
                 .header("X-Subject-Token", token.expose()),
         )
@@ -303,7 +319,7 @@ impl Keystone {
         let result = send(
             &SERVICE,
             self.http
-                .get(self.url("auth/tokens"))
+                .get(self.tokens.clone())
                 .header("X-Auth-Token", token.expose())
                 .header("X-Subject-Token", token.expose()),
         )
@@ -347,16 +363,15 @@ mod tests {
             "http://k:5000/v3/",
         ] {
             let k = Keystone::new(http.clone(), url).unwrap();
-            assert_eq!(
-                k.url("auth/tokens").as_str(),
-                "http://k:5000/v3/auth/tokens"
-            );
+            assert_eq!(k.tokens.as_str(), "http://k:5000/v3/auth/tokens");
         }
-        let k = Keystone::new(http, "https://cloud/identity").unwrap();
+        let k = Keystone::new(http.clone(), "https://cloud/identity").unwrap();
+        assert_eq!(k.tokens.as_str(), "https://cloud/identity/v3/auth/tokens");
         assert_eq!(
-            k.url("auth/tokens").as_str(),
-            "https://cloud/identity/v3/auth/tokens"
+            k.projects.as_str(),
+            "https://cloud/identity/v3/auth/projects"
         );
+        assert!(Keystone::new(http, "keystone:5000").is_err());
     }
 
     #[test]

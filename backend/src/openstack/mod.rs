@@ -29,6 +29,36 @@ impl fmt::Debug for Token {
     }
 }
 
+/// An endpoint URL as the catalog gives it, checked: http(s), and able to take a path.
+pub(crate) fn endpoint_url(service: &Service, raw: &str) -> Result<url::Url, OpenStackError> {
+    let bad = |detail: String| OpenStackError::BadEndpoint {
+        service: service.clone(),
+        detail,
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(format!("{raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(bad(format!("{raw:?} is not an http(s) URL")));
+    }
+    Ok(url)
+}
+
+/// `base` with `segments` appended, each escaped; `base` came from [`endpoint_url`].
+pub(crate) fn with_segments<'a>(
+    service: &Service,
+    base: &url::Url,
+    segments: impl IntoIterator<Item = &'a str>,
+) -> Result<url::Url, OpenStackError> {
+    let mut url = base.clone();
+    url.path_segments_mut()
+        .map_err(|()| OpenStackError::BadEndpoint {
+            service: service.clone(),
+            detail: format!("{base} cannot take a path"),
+        })?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
 /// Which OpenStack service an error came from, for messages a person understands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Service {
@@ -63,6 +93,17 @@ pub enum OpenStackError {
     /// The service answered something this client cannot read.
     #[error("{service} sent an answer Glimpse cannot read: {detail}")]
     Protocol { service: Service, detail: String },
+    /// The service answered with a redirect. Glimpse never follows one: the token would go
+    /// along to wherever it points (reqwest keeps `X-Auth-Token` across hosts).
+    #[error("{service} answered with a redirect (HTTP {status}) to {location:?}")]
+    Redirected {
+        service: Service,
+        status: u16,
+        location: Option<String>,
+    },
+    /// The catalog (or the configuration) gives the service a URL that is not http(s).
+    #[error("{service} has an unusable endpoint URL: {detail}")]
+    BadEndpoint { service: Service, detail: String },
 }
 
 impl OpenStackError {
@@ -73,6 +114,7 @@ impl OpenStackError {
         }
     }
 
+    /// The service's own text, for logs and for classifying its answer; never for a client.
     pub fn message(&self) -> &str {
         match self {
             Self::Status { message, .. } => message,
@@ -147,10 +189,12 @@ pub struct HttpSettings {
     pub insecure: bool,
 }
 
-/// Builds the process-wide pooled client: rustls, timeouts on every call.
+/// Builds the process-wide pooled client: rustls, timeouts on every call, no redirects.
 pub fn http_client(settings: &HttpSettings) -> anyhow::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("glimpse/", env!("CARGO_PKG_VERSION")))
+        // A redirect would carry the user's token to wherever it points: never follow one.
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(settings.connect_timeout)
         .timeout(settings.timeout)
         .pool_idle_timeout(Duration::from_secs(30))
@@ -163,7 +207,8 @@ pub fn http_client(settings: &HttpSettings) -> anyhow::Result<reqwest::Client> {
     Ok(builder.build()?)
 }
 
-/// Sends a request and turns transport failures and error statuses into `OpenStackError`.
+/// Sends a request and turns transport failures, redirects and error statuses into
+/// `OpenStackError`.
 async fn send(
     service: &Service,
     request: reqwest::RequestBuilder,
@@ -175,6 +220,17 @@ async fn send(
         .map_err(|e| OpenStackError::from_reqwest(service.clone(), e))?;
     if resp.status().is_success() {
         Ok(resp)
+    } else if resp.status().is_redirection() {
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Err(OpenStackError::Redirected {
+            service: service.clone(),
+            status: resp.status().as_u16(),
+            location,
+        })
     } else {
         Err(OpenStackError::from_response(service.clone(), resp).await)
     }

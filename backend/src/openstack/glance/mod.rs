@@ -1,20 +1,24 @@
 //! Glance v2: images and image members, as one project's token sees them.
 
+mod error;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::{OpenStackError, Service, Token, read_json, send};
+pub use error::Error;
+
+use super::{OpenStackError, Service, Token, endpoint_url, read_json, send, with_segments};
 
 /// Glance in one region, called with one user's token. Cheap to build per request: the
 /// underlying `reqwest::Client` is shared and pooled.
 #[derive(Clone, Debug)]
 pub struct Glance {
     http: reqwest::Client,
-    /// The v2 root, ending in `/v2/`.
-    base: Url,
+    /// The v2 root, ending in `/v2`.
+    v2: Url,
     service: Service,
     page_size: u32,
 }
@@ -69,75 +73,29 @@ pub struct ImageQuery {
     pub member_status: Option<json::MemberStatusFilter>,
 }
 
-/// A Glance refusal, classified so that callers need not read Glance's wording.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The image does not exist or is not visible to the token's project.
-    #[error("not found: {0}")]
-    NotFound(String),
-    /// The image exists, but the project is not in its member list.
-    #[error("not a member")]
-    MemberNotFound,
-    #[error("already a member")]
-    AlreadyMember,
-    #[error("member quota exceeded")]
-    MemberQuotaExceeded { limit: Option<u32> },
-    /// Only images with visibility `shared` have members.
-    #[error("only shared images have members")]
-    NotShared,
-    /// The policy refused the action (e.g. `add_member`, `modify_member`).
-    #[error("not authorized to {action}")]
-    PolicyRefused { action: String },
-    /// Glance did not accept the token (expired or revoked).
-    #[error("token rejected")]
-    TokenRejected,
-    #[error("invalid request: {0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Upstream(OpenStackError),
+/// What an image update changes: each `Some` replaces that attribute, the rest stays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImageChanges {
+    pub visibility: Option<json::Visibility>,
+    pub protected: Option<bool>,
 }
 
-impl From<OpenStackError> for Error {
-    fn from(err: OpenStackError) -> Self {
-        let message = err.message().to_owned();
-        match err.status() {
-            Some(401) => Error::TokenRejected,
-            Some(404) if message.contains("not found in the member list") => Error::MemberNotFound,
-            Some(404) => Error::NotFound(message),
-            Some(409) if message.contains("duplicated") => Error::AlreadyMember,
-            Some(413) => Error::MemberQuotaExceeded {
-                limit: number_after(&message, "Maximum:"),
-            },
-            Some(403)
-                if message.contains("Only shared images have members")
-                    || message.starts_with("Not allowed to create members") =>
-            {
-                Error::NotShared
-            }
-            Some(403) => Error::PolicyRefused {
-                action: between(&message, "complete ", " action")
-                    .unwrap_or("do this")
-                    .to_owned(),
-            },
-            Some(400) => Error::Invalid(message),
-            _ => Error::Upstream(err),
-        }
+impl ImageChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
     }
-}
 
-fn number_after(text: &str, marker: &str) -> Option<u32> {
-    let rest = &text[text.find(marker)? + marker.len()..];
-    rest.trim_start()
-        .split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = text.find(start)? + start.len();
-    let len = text[from..].find(end)?;
-    Some(&text[from..from + len])
+    /// The JSON patch (RFC 6902, Glance's media type) that makes these changes.
+    fn patch(&self) -> Value {
+        let mut ops = Vec::new();
+        if let Some(v) = self.visibility {
+            ops.push(json!({"op": "replace", "path": "/visibility", "value": v.as_str()}));
+        }
+        if let Some(p) = self.protected {
+            ops.push(json!({"op": "replace", "path": "/protected", "value": p}));
+        }
+        Value::Array(ops)
+    }
 }
 
 #[derive(Deserialize)]
@@ -154,33 +112,30 @@ struct MemberPage {
 const JSON_PATCH: &str = "application/openstack-images-v2.1-json-patch";
 
 impl Glance {
-    /// `endpoint` as the catalog gives it, with or without the trailing `/v2`.
+    /// `endpoint` as the catalog gives it, with or without the trailing `/v2`. An endpoint
+    /// that is not an http(s) URL is [`OpenStackError::BadEndpoint`].
     pub fn new(
         http: reqwest::Client,
         endpoint: &str,
         region: &str,
         page_size: u32,
-    ) -> anyhow::Result<Self> {
-        let mut base = Url::parse(endpoint.trim())?;
-        let path = base.path().trim_end_matches('/').to_owned();
-        let path = if path.ends_with("/v2") {
-            format!("{path}/")
-        } else {
-            format!("{path}/v2/")
+    ) -> Result<Self, OpenStackError> {
+        let service = Service::Glance {
+            region: region.to_owned(),
         };
-        base.set_path(&path);
+        let mut v2 = endpoint_url(&service, endpoint)?;
+        let path = v2.path().trim_end_matches('/').to_owned();
+        if path.ends_with("/v2") {
+            v2.set_path(&path);
+        } else {
+            v2.set_path(&format!("{path}/v2"));
+        }
         Ok(Self {
             http,
-            base,
-            service: Service::Glance {
-                region: region.to_owned(),
-            },
+            v2,
+            service,
             page_size: page_size.max(1),
         })
-    }
-
-    fn url(&self, path: &str) -> Url {
-        self.base.join(path).expect("relative path")
     }
 
     pub fn region(&self) -> &str {
@@ -190,13 +145,12 @@ impl Glance {
         }
     }
 
-    fn image_url(&self, image_id: &str, tail: &[&str]) -> Url {
-        let mut url = self.url("images");
-        url.path_segments_mut()
-            .expect("http url")
-            .push(image_id)
-            .extend(tail);
-        url
+    /// `…/v2/images`, then `image_id` and `tail`, each segment escaped.
+    fn image_url(&self, image_id: Option<&str>, tail: &[&str]) -> Result<Url, Error> {
+        let segments = std::iter::once("images")
+            .chain(image_id)
+            .chain(tail.iter().copied());
+        Ok(with_segments(&self.service, &self.v2, segments)?)
     }
 
     async fn call(
@@ -227,10 +181,11 @@ impl Glance {
         if let Some(s) = query.member_status {
             params.push(("member_status", s.as_str().to_owned()));
         }
+        let url = self.image_url(None, &[])?;
         let mut images = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let mut request = self.http.get(self.url("images")).query(&params);
+            let mut request = self.http.get(url.clone()).query(&params);
             if let Some(m) = &marker {
                 request = request.query(&[("marker", m)]);
             }
@@ -249,28 +204,23 @@ impl Glance {
     }
 
     pub async fn image(&self, token: &Token, image_id: &str) -> Result<Image, Error> {
-        let resp = self
-            .call(token, self.http.get(self.image_url(image_id, &[])))
-            .await?;
+        let url = self.image_url(Some(image_id), &[])?;
+        let resp = self.call(token, self.http.get(url)).await?;
         Ok(read_json(&self.service, resp).await?)
     }
 
-    /// Replaces top-level image attributes (`visibility`, `protected`, …) with one JSON patch.
+    /// Makes `changes` with one JSON patch; answers the updated image.
     pub async fn update_image(
         &self,
         token: &Token,
         image_id: &str,
-        changes: &[(&str, Value)],
+        changes: &ImageChanges,
     ) -> Result<Image, Error> {
-        let patch: Vec<Value> = changes
-            .iter()
-            .map(|(attr, value)| json!({"op": "replace", "path": format!("/{attr}"), "value": value}))
-            .collect();
         let request = self
             .http
-            .patch(self.image_url(image_id, &[]))
+            .patch(self.image_url(Some(image_id), &[])?)
             .header(reqwest::header::CONTENT_TYPE, JSON_PATCH)
-            .body(Value::Array(patch).to_string());
+            .body(changes.patch().to_string());
         let resp = self.call(token, request).await?;
         Ok(read_json(&self.service, resp).await?)
     }
@@ -278,9 +228,8 @@ impl Glance {
     /// The members the token's project may see: all of them for the owner, its own
     /// membership for a member.
     pub async fn members(&self, token: &Token, image_id: &str) -> Result<Vec<Member>, Error> {
-        let resp = self
-            .call(token, self.http.get(self.image_url(image_id, &["members"])))
-            .await?;
+        let url = self.image_url(Some(image_id), &["members"])?;
+        let resp = self.call(token, self.http.get(url)).await?;
         let page: MemberPage = read_json(&self.service, resp).await?;
         Ok(page.members)
     }
@@ -292,13 +241,8 @@ impl Glance {
         image_id: &str,
         member_id: &str,
     ) -> Result<Member, Error> {
-        let resp = self
-            .call(
-                token,
-                self.http
-                    .get(self.image_url(image_id, &["members", member_id])),
-            )
-            .await?;
+        let url = self.image_url(Some(image_id), &["members", member_id])?;
+        let resp = self.call(token, self.http.get(url)).await?;
         Ok(read_json(&self.service, resp).await?)
     }
 
@@ -310,7 +254,7 @@ impl Glance {
     ) -> Result<Member, Error> {
         let request = self
             .http
-            .post(self.image_url(image_id, &["members"]))
+            .post(self.image_url(Some(image_id), &["members"])?)
             .json(&json!({ "member": member_id }));
         let resp = self.call(token, request).await?;
         Ok(read_json(&self.service, resp).await?)
@@ -322,13 +266,8 @@ impl Glance {
         image_id: &str,
         member_id: &str,
     ) -> Result<(), Error> {
-        self.call(
-            token,
-            self.http
-                .delete(self.image_url(image_id, &["members", member_id])),
-        )
-        .await
-        .map(drop)
+        let url = self.image_url(Some(image_id), &["members", member_id])?;
+        self.call(token, self.http.delete(url)).await.map(drop)
     }
 
     /// The member project's decision on an image shared with it.
@@ -341,7 +280,7 @@ impl Glance {
     ) -> Result<Member, Error> {
         let request = self
             .http
-            .put(self.image_url(image_id, &["members", member_id]))
+            .put(self.image_url(Some(image_id), &["members", member_id])?)
             .json(&json!({ "status": status }));
         let resp = self.call(token, request).await?;
         Ok(read_json(&self.service, resp).await?)
@@ -352,62 +291,52 @@ impl Glance {
 mod tests {
     use super::*;
 
-    fn status(status: u16, message: &str) -> Error {
-        OpenStackError::Status {
-            service: Service::Glance { region: "R".into() },
-            status,
-            message: message.into(),
-        }
-        .into()
-    }
-
-    #[test]
-    fn classifies_glance_answers() {
-        assert!(matches!(
-            status(409, "Member x is duplicated for image y"),
-            Error::AlreadyMember
-        ));
-        assert!(matches!(
-            status(
-                413,
-                "Image member limit exceeded for image y: The limit has been exceeded on the number of allowed image members for this image. Attempted: 129, Maximum: 128"
-            ),
-            Error::MemberQuotaExceeded { limit: Some(128) }
-        ));
-        assert!(matches!(
-            status(403, "Not allowed to create members for image y."),
-            Error::NotShared
-        ));
-        assert!(matches!(
-            status(
-                403,
-                "Not allowed to list members for image y: Only shared images have members."
-            ),
-            Error::NotShared
-        ));
-        match status(403, "You are not authorized to complete add_member action.") {
-            Error::PolicyRefused { action } => assert_eq!(action, "add_member"),
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(status(401, "x"), Error::TokenRejected));
-        assert!(matches!(
-            status(404, "Image y not found."),
-            Error::NotFound(_)
-        ));
-        assert!(matches!(
-            status(404, "x not found in the member list of the image y."),
-            Error::MemberNotFound
-        ));
-    }
-
     #[test]
     fn image_urls_escape_ids() {
         let g = Glance::new(reqwest::Client::new(), "http://g:9292", "R", 10).unwrap();
         assert_eq!(
-            g.image_url("a/b", &["members", "c d"]).as_str(),
+            g.image_url(Some("a/b"), &["members", "c d"])
+                .unwrap()
+                .as_str(),
             "http://g:9292/v2/images/a%2Fb/members/c%20d"
         );
         let g = Glance::new(reqwest::Client::new(), "http://g/image/v2/", "R", 10).unwrap();
-        assert_eq!(g.url("images").as_str(), "http://g/image/v2/images");
+        assert_eq!(
+            g.image_url(None, &[]).unwrap().as_str(),
+            "http://g/image/v2/images"
+        );
+    }
+
+    #[test]
+    fn unusable_endpoints_are_refused() {
+        for bad in [
+            "",
+            "not a url",
+            "mailto:glance@example.org",
+            "ftp://g/v2",
+            "data:,x",
+        ] {
+            match Glance::new(reqwest::Client::new(), bad, "R", 10) {
+                Err(OpenStackError::BadEndpoint { .. }) => {}
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn image_changes_are_one_patch() {
+        let changes = ImageChanges {
+            visibility: Some(json::Visibility::Shared),
+            protected: Some(true),
+        };
+        assert_eq!(
+            changes.patch(),
+            json!([
+                {"op": "replace", "path": "/visibility", "value": "shared"},
+                {"op": "replace", "path": "/protected", "value": true},
+            ])
+        );
+        assert!(ImageChanges::default().is_empty());
+        assert!(!changes.is_empty());
     }
 }
