@@ -1,0 +1,392 @@
+//! The access audit: who has access to which image, across every project the user has a role
+//! in and every region, read from Glance concurrently and yielded as it arrives.
+//!
+//! Every member of a shared image can boot it by id whatever its status, so every member is
+//! counted; the status is shown for what it is, the member project's listing preference.
+//!
+//! [`Audit::start`] gives a stream of [`json::AuditMessage`]s (`progress`, `rows`, `failure`,
+//! then `done`). The audit runs as its own task, and dropping the stream stops it at once: a
+//! client that went away (or whose request timed out) costs Glance nothing more. Glance calls
+//! are bounded per region within an audit (`concurrency`) and across all audits at once (one
+//! shared semaphore), and a session runs one audit at a time ([`Running`]).
+//!
+//! 1. per region and project, ONE paginated list: with `visibility=shared` and
+//!    `member_status=all`, Glance answers the project's own shared images and every image
+//!    shared with it;
+//! 2. then the member list of each owned shared image, and the project's own membership of
+//!    each image shared with it (for its status and dates). An image whose owner is one of the
+//!    user's projects is read from the owner's side only.
+
+mod rows;
+mod running;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use json::{AccessRow, AuditFailure, AuditMessage, MemberStatusFilter, NamedRef, Visibility};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+pub use rows::{RowFilter, sort_rows};
+pub use running::{Claim, Running};
+
+use crate::openstack::glance::{self, Glance, ImageQuery};
+use crate::openstack::{OpenStackError, Token};
+use rows::RowContext;
+
+/// What could not be audited, typed; the caller words it ([`Describe`]).
+#[derive(Debug)]
+pub enum Failure {
+    /// Keystone would not give a token for the project; already worded by the caller.
+    Unscoped(json::ErrorBody),
+    /// The region's catalog entry cannot be used.
+    Endpoint(OpenStackError),
+    /// Glance refused or failed.
+    Glance(glance::Error),
+    /// The image disappeared between the list and the read of its members.
+    Vanished { image_id: String },
+}
+
+/// Words a failure for the person who asked for the audit (the HTTP layer's error table).
+pub type Describe = fn(Failure) -> json::ErrorBody;
+
+/// One audit, ready to start.
+pub struct Audit {
+    /// The pooled OpenStack client.
+    pub http: reqwest::Client,
+    pub page_size: u32,
+    /// Glance calls in flight at once per region, within this audit.
+    pub concurrency: usize,
+    /// Glance calls in flight at once across every running audit.
+    pub glance_calls: Arc<Semaphore>,
+    /// Glance endpoint by region.
+    pub regions: Vec<(String, String)>,
+    /// The user's projects, each with its token or why there is none.
+    pub projects: Vec<(NamedRef, Result<Token, json::ErrorBody>)>,
+    pub filter: RowFilter,
+}
+
+/// The audit's messages as they come; dropping this stops the audit (and frees its claim).
+pub struct Messages {
+    rx: mpsc::Receiver<AuditMessage>,
+    task: JoinHandle<()>,
+    _claim: Claim,
+}
+
+impl futures::Stream for Messages {
+    type Item = AuditMessage;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<AuditMessage>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for Messages {
+    fn drop(&mut self) {
+        // Its in-flight Glance calls are dropped with it: their connections close.
+        self.task.abort();
+    }
+}
+
+impl Audit {
+    /// Starts the audit as its own task, held by `claim` (one audit per session).
+    pub fn start(self, claim: Claim, describe: Describe) -> Messages {
+        let (tx, rx) = mpsc::channel(64);
+        let task = tokio::spawn(self.run(Sender { tx, describe }));
+        Messages {
+            rx,
+            task,
+            _claim: claim,
+        }
+    }
+
+    async fn run(mut self, out: Sender) {
+        let progress = Arc::new(Progress::default());
+        let mut failures = 0usize;
+        let mut rows_sent = 0usize;
+        let names: BTreeMap<String, String> = self
+            .projects
+            .iter()
+            .map(|(p, _)| (p.id.clone(), p.name.clone()))
+            .collect();
+
+        // Projects Keystone would not scope fail everywhere at once.
+        let mut scoped = Vec::new();
+        for (project, token) in std::mem::take(&mut self.projects) {
+            match token {
+                Ok(t) => scoped.push((project, t)),
+                Err(body) => {
+                    failures += 1;
+                    out.failure(None, Some(&project), Failure::Unscoped(body))
+                        .await;
+                }
+            }
+        }
+
+        // Phase 1: every project's own images and the images shared with it, per region.
+        let mut glances = Vec::new();
+        for (region, endpoint) in &self.regions {
+            match Glance::new(self.http.clone(), endpoint, region, self.page_size) {
+                Ok(glance) => glances.push((glance, self.bound())),
+                Err(e) => {
+                    failures += 1;
+                    out.failure(Some(region), None, Failure::Endpoint(e)).await;
+                }
+            }
+        }
+        let mut phase1 = FuturesUnordered::new();
+        for (glance, region_bound) in &glances {
+            for (project, token) in &scoped {
+                progress.total.fetch_add(1, Ordering::Relaxed);
+                phase1.push(self.list_project(glance, project, token, region_bound, &progress));
+            }
+        }
+        let mut listings = Vec::new();
+        while let Some((region, project, result)) = phase1.next().await {
+            if !out.send(progress.message()).await {
+                return;
+            }
+            match result {
+                Ok(listing) => listings.push(listing),
+                Err(e) => {
+                    failures += 1;
+                    out.failure(Some(&region), Some(&project), Failure::Glance(e))
+                        .await;
+                }
+            }
+        }
+        drop(phase1);
+
+        // Every owner seen is a real project: with the user's own, the ids a member may
+        // rightly have. Anything else nobody here can resolve.
+        let mut known: BTreeSet<String> = names.keys().cloned().collect();
+        for l in &listings {
+            known.extend(l.owned_shared.iter().filter_map(|i| i.owner.clone()));
+            known.extend(l.shared_with.iter().filter_map(|i| i.owner.clone()));
+        }
+        let context = RowContext { names, known };
+
+        // Phase 2: member lists (owner side) and memberships (member side).
+        let bounds: BTreeMap<&str, &Arc<Semaphore>> =
+            glances.iter().map(|(g, b)| (g.region(), b)).collect();
+        let mut jobs = Vec::new();
+        for l in listings {
+            let owned = l.owned_shared.into_iter().map(|image| (image, Side::Owner));
+            // An image whose owner is one of ours is read from the owner's side only.
+            let offered = l
+                .shared_with
+                .into_iter()
+                .filter(|image| {
+                    !image
+                        .owner
+                        .as_ref()
+                        .is_some_and(|o| context.names.contains_key(o))
+                })
+                .map(|image| (image, Side::Member));
+            for (image, side) in owned.chain(offered) {
+                progress.total.fetch_add(1, Ordering::Relaxed);
+                jobs.push(Job {
+                    glance: l.glance.clone(),
+                    token: l.token.clone(),
+                    project: l.project.clone(),
+                    image,
+                    side,
+                });
+            }
+        }
+        let mut phase2: FuturesUnordered<_> = jobs
+            .into_iter()
+            .map(|job| {
+                let bound = bounds.get(job.glance.region()).copied();
+                self.read_access(job, bound, &context)
+            })
+            .collect();
+        while let Some((job, result)) = phase2.next().await {
+            progress.done.fetch_add(1, Ordering::Relaxed);
+            if !out.send(progress.message()).await {
+                return;
+            }
+            match result {
+                Ok(rows) => {
+                    let rows: Vec<AccessRow> =
+                        rows.into_iter().filter(|r| self.filter.keeps(r)).collect();
+                    if !rows.is_empty() {
+                        rows_sent += rows.len();
+                        if !out.send(AuditMessage::Rows { rows }).await {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    let failure = match e {
+                        glance::Error::NotFound(_) => Failure::Vanished {
+                            image_id: job.image.id.clone(),
+                        },
+                        other => Failure::Glance(other),
+                    };
+                    out.failure(Some(job.glance.region()), Some(&job.project), failure)
+                        .await;
+                }
+            }
+        }
+        out.send(AuditMessage::Done {
+            rows: rows_sent,
+            failures,
+        })
+        .await;
+    }
+
+    /// A new bound for one region's calls within this audit.
+    fn bound(&self) -> Arc<Semaphore> {
+        Arc::new(Semaphore::new(self.concurrency.max(1)))
+    }
+
+    /// Phase 1 for one project in one region.
+    async fn list_project(
+        &self,
+        glance: &Glance,
+        project: &NamedRef,
+        token: &Token,
+        region_bound: &Semaphore,
+        progress: &Progress,
+    ) -> (String, NamedRef, Result<Listing, glance::Error>) {
+        let listed = {
+            let _permits = (
+                region_bound.acquire().await,
+                self.glance_calls.acquire().await,
+            );
+            let query = ImageQuery {
+                visibility: Some(Visibility::Shared),
+                member_status: Some(MemberStatusFilter::All),
+                ..ImageQuery::default()
+            };
+            glance.list_images(token, &query).await
+        };
+        progress.done.fetch_add(1, Ordering::Relaxed);
+        let result = listed.map(|images| {
+            let (owned_shared, shared_with) = images
+                .into_iter()
+                .partition(|i| i.owner.as_deref() == Some(project.id.as_str()));
+            Listing {
+                glance: glance.clone(),
+                project: project.clone(),
+                token: token.clone(),
+                owned_shared,
+                shared_with,
+            }
+        });
+        (glance.region().to_owned(), project.clone(), result)
+    }
+
+    /// Phase 2 for one image, within its region's bound and the global one.
+    async fn read_access(
+        &self,
+        job: Job,
+        region_bound: Option<&Arc<Semaphore>>,
+        context: &RowContext,
+    ) -> (Job, Result<Vec<AccessRow>, glance::Error>) {
+        let _region = match region_bound {
+            Some(bound) => Some(bound.acquire().await),
+            None => None,
+        };
+        let _global = self.glance_calls.acquire().await;
+        let region = job.glance.region();
+        let result = match job.side {
+            Side::Owner => job
+                .glance
+                .members(&job.token, &job.image.id)
+                .await
+                .map(|members| {
+                    members
+                        .into_iter()
+                        .map(|m| context.row(region, &job.image, m))
+                        .collect()
+                }),
+            Side::Member => match job
+                .glance
+                .member(&job.token, &job.image.id, &job.project.id)
+                .await
+            {
+                Ok(m) => Ok(vec![context.row(region, &job.image, m)]),
+                // Removed while we looked: no access any more, no row.
+                Err(glance::Error::NotFound(_) | glance::Error::MemberNotFound) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            },
+        };
+        (job, result)
+    }
+}
+
+/// Where the audit's messages go, and how its failures are worded.
+struct Sender {
+    tx: mpsc::Sender<AuditMessage>,
+    describe: Describe,
+}
+
+impl Sender {
+    /// False once nobody listens any more: the audit then stops.
+    async fn send(&self, message: AuditMessage) -> bool {
+        self.tx.send(message).await.is_ok()
+    }
+
+    async fn failure(&self, region: Option<&str>, project: Option<&NamedRef>, f: Failure) {
+        let message = AuditMessage::Failure {
+            failure: AuditFailure {
+                region: region.map(str::to_owned),
+                project_id: project.map(|p| p.id.clone()),
+                project_name: project.map(|p| p.name.clone()),
+                error: (self.describe)(f),
+            },
+        };
+        self.send(message).await;
+    }
+}
+
+/// Counts Glance calls for the progress messages.
+#[derive(Default)]
+struct Progress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Progress {
+    fn message(&self) -> AuditMessage {
+        AuditMessage::Progress {
+            done: self.done.load(Ordering::Relaxed),
+            total: self.total.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What phase 1 found for one project in one region.
+struct Listing {
+    glance: Glance,
+    project: NamedRef,
+    token: Token,
+    /// Shared images the project owns: their member lists come next.
+    owned_shared: Vec<glance::Image>,
+    /// Images other projects share with this one.
+    shared_with: Vec<glance::Image>,
+}
+
+/// Which side of a share a phase-2 read looks from.
+enum Side {
+    /// The owner reads the image's whole member list.
+    Owner,
+    /// A member reads its own membership (for its status and dates).
+    Member,
+}
+
+struct Job {
+    glance: Glance,
+    token: Token,
+    project: NamedRef,
+    image: glance::Image,
+    side: Side,
+}

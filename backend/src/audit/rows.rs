@@ -1,0 +1,100 @@
+//! The audit's rows: how one is made from Glance's answers, which ones a filter keeps, their
+//! order, and their CSV columns.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use json::{AccessRow, MemberStatus};
+
+use crate::export::{CsvRow, optional};
+use crate::openstack::glance;
+
+/// Which rows the person asked for.
+#[derive(Clone, Debug, Default)]
+pub struct RowFilter {
+    /// Owner project id.
+    pub owner: Option<String>,
+    /// Member project id.
+    pub member: Option<String>,
+    pub status: Option<MemberStatus>,
+}
+
+impl RowFilter {
+    pub fn keeps(&self, row: &AccessRow) -> bool {
+        self.owner.as_ref().is_none_or(|o| *o == row.owner_id)
+            && self.member.as_ref().is_none_or(|m| *m == row.member_id)
+            && self.status.is_none_or(|s| s == row.status)
+    }
+}
+
+/// What rows are made with: names and the ids someone can vouch for.
+pub(super) struct RowContext {
+    /// Names of the user's projects.
+    pub names: BTreeMap<String, String>,
+    /// Project ids someone in the audit can vouch for.
+    pub known: BTreeSet<String>,
+}
+
+impl RowContext {
+    pub fn row(&self, region: &str, image: &glance::Image, m: glance::Member) -> AccessRow {
+        let owner_id = image.owner.clone().unwrap_or_default();
+        AccessRow {
+            region: region.to_owned(),
+            image_id: image.id.clone(),
+            image_name: image.name.clone(),
+            owner_name: self.names.get(&owner_id).cloned(),
+            owner_id,
+            member_name: self.names.get(&m.member_id).cloned(),
+            member_known: self.known.contains(&m.member_id),
+            member_id: m.member_id,
+            status: m.status,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            visibility: image.visibility,
+            protected: image.protected,
+        }
+    }
+}
+
+/// The order of the JSON and CSV exports: by region, image name, image, member.
+pub fn sort_rows(rows: &mut [AccessRow]) {
+    rows.sort_by(|a, b| {
+        (&a.region, &a.image_name, &a.image_id, &a.member_id).cmp(&(
+            &b.region,
+            &b.image_name,
+            &b.image_id,
+            &b.member_id,
+        ))
+    });
+}
+
+/// One row per image–member pair.
+impl CsvRow for AccessRow {
+    const HEADER: &'static [&'static str] = &[
+        "region",
+        "image_id",
+        "image_name",
+        "owner_id",
+        "owner_name",
+        "member_id",
+        "member_name",
+        "status",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn cells(&self) -> Vec<Cow<'_, str>> {
+        vec![
+            self.region.as_str().into(),
+            self.image_id.as_str().into(),
+            optional(&self.image_name),
+            self.owner_id.as_str().into(),
+            optional(&self.owner_name),
+            self.member_id.as_str().into(),
+            optional(&self.member_name),
+            self.status.as_str().into(),
+            self.created_at.as_str().into(),
+            self.updated_at.as_str().into(),
+        ]
+    }
+}
