@@ -5,16 +5,14 @@ use axum::extract::State;
 use axum::routing::get;
 use futures::future::try_join_all;
 use futures::{StreamExt, stream};
-use json::{Action, MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
+use json::{MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::AppState;
-use super::activity::{Change, image_name, logged};
 use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
 use super::session::CurrentUser;
-use crate::openstack::glance::{self, ImageQuery};
+use super::{AppState, changes_by};
+use crate::openstack::glance::{self, ImageChanges, ImageQuery};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -158,63 +156,34 @@ async fn update(
 ) -> Result<Json<json::ImageDetail>> {
     let id = image_id(&id)?;
     let glance = user.glance(&app, q.region.as_deref())?;
-    let mut changes: Vec<(&str, Value)> = Vec::new();
-    match body.visibility {
-        None => {}
-        Some(v @ (Visibility::Shared | Visibility::Private)) => {
-            changes.push(("visibility", Value::from(v.as_str())))
-        }
-        Some(other) => {
-            return Err(Error::invalid(
-                "visibility",
-                format!("Glimpse makes images shared or private, not {other}."),
-            ));
-        }
+    if let Some(other @ (Visibility::Public | Visibility::Community)) = body.visibility {
+        return Err(Error::invalid(
+            "visibility",
+            format!("Glimpse makes images shared or private, not {other}."),
+        ));
     }
-    if let Some(protected) = body.protected {
-        changes.push(("protected", Value::from(protected)));
-    }
+    let changes = ImageChanges {
+        visibility: body.visibility,
+        protected: body.protected,
+    };
     if changes.is_empty() {
         return Err(Error::invalid(
             "body",
             "Nothing to change: send visibility and/or protected.",
         ));
     }
-    let name = image_name(&glance, &user, id).await;
-    let logged_changes: Vec<Change> = body
-        .visibility
-        .map(|v| match v {
-            Visibility::Shared => Action::MakeShared,
-            _ => Action::MakePrivate,
-        })
-        .into_iter()
-        .chain(body.protected.map(|p| {
-            if p {
-                Action::Protect
-            } else {
-                Action::Unprotect
-            }
-        }))
-        .map(|action| Change {
-            action,
-            image_id: id,
-            image_name: name.clone(),
-            member_id: None,
-        })
-        .collect();
-    let update = async {
-        glance
-            .update_image(user.token(), id, &changes)
-            .await
-            .map_err(|e| match e {
-                glance::Error::PolicyRefused { .. } => Error::Forbidden(format!(
+    let image = changes_by(&app, &user, glance)
+        .update_image(id, changes)
+        .await
+        .map_err(|e| match e {
+            crate::changes::Error::Glance(glance::Error::PolicyRefused { .. }) => {
+                Error::Forbidden(format!(
                     "Only the project that owns this image can change it; {} does not own it.",
                     user.project().name
-                )),
-                other => other.into(),
-            })
-    };
-    let image = logged(&app, &user, &glance, &logged_changes, update).await?;
+                ))
+            }
+            other => other.into(),
+        })?;
     tracing::info!(image = id, ?body, "image updated");
     Ok(Json(detail(&user, image)))
 }

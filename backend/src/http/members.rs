@@ -1,20 +1,20 @@
 //! `/images/{id}/members`: sharing an image with other projects, and a member project's
 //! decision on an image shared with it.
 
+use std::collections::HashSet;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use futures::{StreamExt, stream};
-use json::Action;
 
-use super::AppState;
-use super::activity::{Change, image_name, logged};
 use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
 use super::images::{RegionQuery, image_id};
 use super::session::CurrentUser;
+use super::{AppState, changes_by};
+use crate::changes;
 use crate::openstack::glance::{self, Glance};
 
 pub fn router() -> Router<AppState> {
@@ -72,8 +72,12 @@ async fn list(
     }))
 }
 
+/// The most member ids one `POST` takes: Glance's default member quota per image.
+pub const MAX_MEMBER_IDS: usize = 128;
+
 /// `POST /images/{id}/members`: `{member_id}` answers 201 with the member; `{member_ids}`
-/// answers 200 with one outcome per id, a failure not stopping the rest.
+/// (distinct ids, at most [`MAX_MEMBER_IDS`]) answers 200 with one outcome per distinct id,
+/// a failure not stopping the rest.
 async fn add(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -83,91 +87,100 @@ async fn add(
 ) -> Result<Response> {
     let id = image_id(&id)?;
     let glance = user.glance(&app, q.region.as_deref())?;
+    let changes = changes_by(&app, &user, glance);
     match body {
         json::AddMembers::One { member_id } => {
             let member_id = project_id("member_id", member_id.trim())?;
-            let name = image_name(&glance, &user, id).await;
-            let added = add_one(&app, &glance, &user, id, &name, member_id).await?;
-            Ok((StatusCode::CREATED, Json(added)).into_response())
+            let added = changes
+                .add_member(id, member_id)
+                .await
+                .map_err(|e| add_error(&user, member_id, e))?;
+            tracing::info!(image = id, member = member_id, "member added");
+            Ok((StatusCode::CREATED, Json(member(&user, added))).into_response())
         }
         json::AddMembers::Many { member_ids } => {
-            if member_ids.is_empty() {
+            let ids = distinct(member_ids);
+            if ids.is_empty() {
                 return Err(Error::invalid(
                     "member_ids",
                     "Give at least one project ID.",
                 ));
             }
-            let name = image_name(&glance, &user, id).await;
-            let results: Vec<json::AddMemberOutcome> = stream::iter(member_ids)
+            if ids.len() > MAX_MEMBER_IDS {
+                return Err(Error::too_many(
+                    "member_ids",
+                    MAX_MEMBER_IDS,
+                    format!(
+                        "At most {MAX_MEMBER_IDS} project IDs at once (you gave {}): send the rest in another request.",
+                        ids.len()
+                    ),
+                ));
+            }
+            let valid: Vec<String> = ids
+                .iter()
+                .filter(|m| json::is_project_id(m))
+                .cloned()
+                .collect();
+            let mut added = changes
+                .add_members(id, valid, app.config.concurrency)
+                .await
+                .into_iter();
+            let results = ids
+                .into_iter()
                 .map(|member_id| {
-                    let (app, glance, user, name) = (&app, &glance, &user, &name);
-                    async move {
-                        let member_id = member_id.trim().to_owned();
-                        let result = match project_id("member_ids", &member_id) {
-                            Ok(valid) => add_one(app, glance, user, id, name, valid).await,
-                            Err(e) => Err(e),
-                        };
-                        match result {
-                            Ok(member) => json::AddMemberOutcome {
-                                member_id,
-                                status: StatusCode::CREATED.as_u16(),
-                                member: Some(member),
-                                error: None,
-                            },
-                            Err(e) => json::AddMemberOutcome {
-                                member_id,
-                                status: e.status().as_u16(),
-                                member: None,
-                                error: Some(e.body()),
-                            },
-                        }
+                    let result = match project_id("member_ids", &member_id) {
+                        Ok(_) => added
+                            .next()
+                            .unwrap_or(Err(changes::Error::Interrupted))
+                            .map_err(|e| add_error(&user, &member_id, e)),
+                        Err(e) => Err(e),
+                    };
+                    match result {
+                        Ok(m) => json::AddMemberOutcome {
+                            member_id,
+                            status: StatusCode::CREATED.as_u16(),
+                            member: Some(member(&user, m)),
+                            error: None,
+                        },
+                        Err(e) => json::AddMemberOutcome {
+                            member_id,
+                            status: e.status().as_u16(),
+                            member: None,
+                            error: Some(e.body()),
+                        },
                     }
                 })
-                .buffered(app.config.concurrency)
-                .collect()
-                .await;
+                .collect();
             Ok(Json(json::AddMembersResult { results }).into_response())
         }
     }
 }
 
-async fn add_one(
-    app: &AppState,
-    glance: &Glance,
-    user: &CurrentUser,
-    image_id: &str,
-    image_name: &Option<String>,
-    member_id: &str,
-) -> Result<json::Member> {
-    let change = Change {
-        action: Action::AddMember,
-        image_id,
-        image_name: image_name.clone(),
-        member_id: Some(member_id),
-    };
-    let add = async {
-        glance
-            .add_member(user.token(), image_id, member_id)
-            .await
-            .map_err(|e| match e {
-                glance::Error::PolicyRefused { .. } => Error::Forbidden(format!(
-                    "Only the project that owns this image can add members; {} does not own it.",
-                    user.project().name
-                )),
-                glance::Error::NotShared => Error::ImageNotShared(
-                    "This image is not shared: make it shared first, then add members.".into(),
-                ),
-                glance::Error::AlreadyMember => Error::AlreadyMember(format!(
-                    "Project {} is already a member of this image.",
-                    user.project_name(member_id)
-                        .unwrap_or_else(|| member_id.to_owned())
-                )),
-                other => other.into(),
-            })
-    };
-    let added = logged(app, user, glance, &[change], add).await?;
-    tracing::info!(image = image_id, member = member_id, "member added");
-    Ok(member(user, added))
+/// The ids trimmed, each once, in the order first given.
+fn distinct(ids: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    ids.into_iter()
+        .map(|id| id.trim().to_owned())
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
+fn add_error(user: &CurrentUser, member_id: &str, e: changes::Error) -> Error {
+    match e {
+        changes::Error::Glance(glance::Error::PolicyRefused { .. }) => Error::Forbidden(format!(
+            "Only the project that owns this image can add members; {} does not own it.",
+            user.project().name
+        )),
+        changes::Error::Glance(glance::Error::NotShared) => Error::ImageNotShared(
+            "This image is not shared: make it shared first, then add members.".into(),
+        ),
+        changes::Error::Glance(glance::Error::AlreadyMember) => Error::AlreadyMember(format!(
+            "Project {} is already a member of this image.",
+            user.project_name(member_id)
+                .unwrap_or_else(|| member_id.to_owned())
+        )),
+        other => other.into(),
+    }
 }
 
 /// `DELETE /images/{id}/members/{member_id}`: the owner ends a project's access.
@@ -180,25 +193,16 @@ async fn remove(
     let id = image_id(&id)?;
     let member_id = project_id("member_id", &member_id)?;
     let glance = user.glance(&app, q.region.as_deref())?;
-    let change = Change {
-        action: Action::RemoveMember,
-        image_id: id,
-        image_name: image_name(&glance, &user, id).await,
-        member_id: Some(member_id),
-    };
-    let remove = async {
-        glance
-            .remove_member(user.token(), id, member_id)
-            .await
-            .map_err(|e| match e {
-                glance::Error::PolicyRefused { .. } => Error::Forbidden(
-                    "Only the project that owns this image can remove members. A member project that no longer wants it can reject it instead."
-                        .into(),
-                ),
-                other => other.into(),
-            })
-    };
-    logged(&app, &user, &glance, &[change], remove).await?;
+    changes_by(&app, &user, glance)
+        .remove_member(id, member_id)
+        .await
+        .map_err(|e| match e {
+            changes::Error::Glance(glance::Error::PolicyRefused { .. }) => Error::Forbidden(
+                "Only the project that owns this image can remove members. A member project that no longer wants it can reject it instead."
+                    .into(),
+            ),
+            other => other.into(),
+        })?;
     tracing::info!(image = id, member = member_id, "member removed");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -215,14 +219,12 @@ async fn decide(
     let id = image_id(&id)?;
     let member_id = project_id("member_id", &member_id)?;
     let glance = user.glance(&app, q.region.as_deref())?;
-    let change = Change {
-        action: Action::for_decision(body.status),
-        image_id: id,
-        image_name: image_name(&glance, &user, id).await,
-        member_id: Some(member_id),
-    };
-    let decide = async {
-        if member_id != user.project().id {
+    let decided = changes_by(&app, &user, glance.clone())
+        .decide(id, member_id, body.status)
+        .await;
+    let m = match decided {
+        Ok(m) => m,
+        Err(changes::Error::NotOwnMembership) => {
             return Err(Error::Forbidden(format!(
                 "You can only decide for the current project ({}); switch to project {} to decide for it.",
                 user.project().name,
@@ -230,22 +232,17 @@ async fn decide(
                     .unwrap_or_else(|| member_id.to_owned())
             )));
         }
-        match glance
-            .set_member_status(user.token(), id, member_id, body.status)
-            .await
-        {
-            Ok(m) => Ok(m),
-            Err(glance::Error::PolicyRefused { .. }) => {
-                Err(refusal_to_decide(&glance, &user, id).await)
-            }
-            Err(glance::Error::MemberNotFound) => Err(Error::NotFound(format!(
+        Err(changes::Error::Glance(glance::Error::PolicyRefused { .. })) => {
+            return Err(refusal_to_decide(&glance, &user, id).await);
+        }
+        Err(changes::Error::Glance(glance::Error::MemberNotFound)) => {
+            return Err(Error::NotFound(format!(
                 "This image is not shared with project {}.",
                 user.project().name
-            ))),
-            Err(e) => Err(e.into()),
+            )));
         }
+        Err(e) => return Err(e.into()),
     };
-    let m = logged(&app, &user, &glance, &[change], decide).await?;
     tracing::info!(image = id, status = %body.status, "member status set");
     Ok(Json(member(&user, m)))
 }

@@ -11,22 +11,26 @@ mod members;
 mod session;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::request_id::PropagateRequestIdLayer;
+use tower_http::set_header::{SetRequestHeaderLayer, SetResponseHeaderLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
 
 use crate::activity::ActivityLog;
+use crate::audit::Running;
+use crate::changes::{Actor, Changes};
 use crate::config::Config;
+use crate::openstack::glance::Glance;
 use crate::openstack::keystone::Keystone;
 use crate::session_store::Sessions;
+use session::CurrentUser;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -39,6 +43,10 @@ pub struct Inner {
     pub keystone: Keystone,
     /// Where every change is recorded.
     pub activity: ActivityLog,
+    /// Glance calls in flight across every running audit (`audit_glance_calls`).
+    pub audit_glance_calls: Arc<Semaphore>,
+    /// The sessions running an audit.
+    pub running_audits: Running,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,12 +64,31 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let keystone = Keystone::new(http.clone(), &config.auth_url)?;
         Ok(Self(Arc::new(Inner {
+            audit_glance_calls: Arc::new(Semaphore::new(config.audit_glance_calls)),
+            running_audits: Running::default(),
             config,
             http,
             keystone,
             activity,
         })))
     }
+}
+
+/// The write path for this user, in `glance`'s region.
+fn changes_by(app: &AppState, user: &CurrentUser, glance: Glance) -> Changes {
+    let actor = Actor {
+        user: user.data.user.clone(),
+        project: user.project().clone(),
+        token: user.token().clone(),
+        request_id: user.request_id.clone(),
+    };
+    Changes::new(app.activity.clone(), glance, actor)
+}
+
+/// A new id for every request, whatever the client sent: the activity log records it, so a
+/// client must not choose it.
+fn new_request_id<B>(_: &axum::http::Request<B>) -> Option<HeaderValue> {
+    HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok()
 }
 
 /// The web UI may only run its own scripts and WebAssembly, and talk to its own origin.
@@ -87,6 +114,7 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .with_path("/");
 
     let request_id = HeaderName::from_static("x-request-id");
+    let timeout = state.config.request_timeout;
     let headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -113,7 +141,10 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .layer(headers)
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(SetRequestHeaderLayer::overriding(
+                    request_id.clone(),
+                    new_request_id::<axum::body::Body>,
+                ))
                 .layer(
                     TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
                         let id = req
@@ -128,7 +159,7 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(tower_http::timeout::TimeoutLayer::with_status_code(
                     axum::http::StatusCode::GATEWAY_TIMEOUT,
-                    Duration::from_secs(120),
+                    timeout,
                 )),
         )
 }
