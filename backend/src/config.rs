@@ -12,9 +12,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::clouds::{self, CloudEntry};
+use crate::openstack::keystone::ApplicationCredential;
 
-/// Everything that can be set, as the layers see it.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// Everything that can be set, as the layers see it. Not `Debug`: it holds a secret.
+#[derive(Clone, Deserialize, Serialize)]
 pub struct Settings {
     /// Address to serve on.
     pub listen: SocketAddr,
@@ -52,6 +53,14 @@ pub struct Settings {
     pub database: String,
     /// Sessions: in memory when unset; `redis://…` to share them between replicas.
     pub session_store: Option<String>,
+    /// Glance calls in flight at once across every running access audit.
+    pub audit_glance_calls: usize,
+    /// Seconds a request may take; a streamed audit stops then too.
+    pub request_timeout_secs: u64,
+    /// An application credential of Glimpse's own, to read Glance's state when reconciling
+    /// changes a crash left unfinished (both or neither).
+    pub reconcile_credential_id: Option<String>,
+    pub reconcile_credential_secret: Option<String>,
 }
 
 impl Default for Settings {
@@ -75,6 +84,10 @@ impl Default for Settings {
             secure_cookies: false,
             database: "sqlite://glimpse-activity.db".into(),
             session_store: None,
+            audit_glance_calls: 32,
+            request_timeout_secs: 120,
+            reconcile_credential_id: None,
+            reconcile_credential_secret: None,
         }
     }
 }
@@ -119,6 +132,9 @@ pub struct Config {
     pub secure_cookies: bool,
     pub database: String,
     pub session_store: Option<String>,
+    pub audit_glance_calls: usize,
+    pub request_timeout: Duration,
+    pub reconcile_credential: Option<ApplicationCredential>,
 }
 
 impl Config {
@@ -132,6 +148,21 @@ impl Config {
         };
         url::Url::parse(&auth_url)
             .with_context(|| format!("auth_url {auth_url:?} is not a URL"))?;
+        let reconcile_credential = match (
+            settings.reconcile_credential_id,
+            settings.reconcile_credential_secret,
+        ) {
+            (None, None) => None,
+            (Some(id), Some(secret)) if !id.trim().is_empty() && !secret.is_empty() => {
+                Some(ApplicationCredential {
+                    id: id.trim().to_owned(),
+                    secret,
+                })
+            }
+            _ => bail!(
+                "reconcile_credential_id and reconcile_credential_secret go together: set both, or neither"
+            ),
+        };
         let cacert = settings.cacert.or(cloud.cacert);
         let ca_pem = cacert
             .map(|path| {
@@ -167,6 +198,9 @@ impl Config {
             secure_cookies: settings.secure_cookies,
             database: settings.database,
             session_store: settings.session_store,
+            audit_glance_calls: settings.audit_glance_calls.max(1),
+            request_timeout: Duration::from_secs(settings.request_timeout_secs.max(1)),
+            reconcile_credential,
         })
     }
 
@@ -235,5 +269,26 @@ mod tests {
     #[test]
     fn needs_an_auth_url() {
         assert!(Config::resolve(Settings::default()).is_err());
+    }
+
+    #[test]
+    fn the_reconcile_credential_is_both_or_neither() {
+        let with = |id: Option<&str>, secret: Option<&str>| {
+            Config::resolve(Settings {
+                auth_url: Some("http://k:5000".into()),
+                reconcile_credential_id: id.map(Into::into),
+                reconcile_credential_secret: secret.map(Into::into),
+                ..Settings::default()
+            })
+        };
+        assert_eq!(with(None, None).unwrap().reconcile_credential, None);
+        let config = with(Some("abc"), Some("s3cret")).unwrap();
+        assert_eq!(config.reconcile_credential.as_ref().unwrap().id, "abc");
+        assert!(
+            !format!("{config:?}").contains("s3cret"),
+            "never in a log line"
+        );
+        assert!(with(Some("abc"), None).is_err());
+        assert!(with(None, Some("s3cret")).is_err());
     }
 }

@@ -2,12 +2,17 @@
 //!
 //! `openstack` holds the Keystone and Glance clients (no web types), `http` the API that
 //! proxies them with each user's own token (no OpenStack wire details), `startup` wires both.
-//! See docs/architecture.md.
+//! The domain lives apart from both: `changes` (every change, recorded in the `activity` log,
+//! and the reconciliation of those a crash left unfinished) and `audit` (who has access to
+//! what). See docs/architecture.md.
 
 pub mod activity;
+pub mod audit;
+pub mod changes;
 pub mod cli;
 pub mod clouds;
 pub mod config;
+pub mod export;
 pub mod http;
 pub mod openstack;
 pub mod session_store;

@@ -2,10 +2,12 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::activity::ActivityLog;
+use crate::changes::reconcile::Reconciler;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::openstack::{self, HttpSettings};
@@ -14,6 +16,7 @@ use crate::session_store::Sessions;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    reconciler: Reconciler,
 }
 
 impl Application {
@@ -32,9 +35,24 @@ impl Application {
         tracing::info!(store = activity.store(), "activity log ready");
         let sessions = Sessions::connect(config.session_store.as_deref()).await?;
         let state = AppState::new(config, client, activity)?;
+        let reconciler = Reconciler {
+            log: state.activity.clone(),
+            keystone: state.keystone.clone(),
+            http: state.http.clone(),
+            credential: state.config.reconcile_credential.clone(),
+            interface: state.config.interface.clone(),
+            // An intent is in flight for at most one Glance call and the outcome's write.
+            grace: 2 * state.config.timeout + Duration::from_secs(10),
+        };
+        if reconciler.credential.is_none() {
+            tracing::info!(
+                "no reconcile_credential: changes a crash leaves unfinished will be marked interrupted"
+            );
+        }
         Ok(Self {
             listener,
             router: http::router(state, sessions),
+            reconciler,
         })
     }
 
@@ -42,14 +60,17 @@ impl Application {
         self.listener.local_addr().expect("bound listener")
     }
 
+    /// Serves until `shutdown`; meanwhile settles the changes a crash left unfinished.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        let reconciling = tokio::spawn(self.reconciler.run());
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+            .await;
+        reconciling.abort();
+        Ok(served?)
     }
 }
 
