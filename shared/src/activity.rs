@@ -98,3 +98,16 @@ pub struct EventList {
     pub events: Vec<ActivityEvent>,
     pub next_before: Option<i64>,
 }
+
+/// The outcomes of an event besides `ok` and the API's error codes.
+pub mod outcome {
+    /// The change was made.
+    pub const OK: &str = "ok";
+    /// Glimpse stopped (a crash, `kill -9`) between the intent and the outcome, and nobody
+    /// could tell afterwards whether Glance made the change: no credential to look with, or a
+    /// later change on the same thing hides it. Its `finished_at` is when this was decided.
+    pub const INTERRUPTED: &str = "interrupted";
+    /// Glimpse stopped between the intent and the outcome, and Glance's state, read
+    /// afterwards, shows that the change was not made.
+    pub const NOT_APPLIED: &str = "not_applied";
+}

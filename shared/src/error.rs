@@ -65,6 +65,8 @@ pub enum ErrorCode {
     MemberQuotaExceeded,
     /// 400: the region has no image service for this user.
     UnknownRegion,
+    /// 409: this session already runs an access audit; one at a time.
+    AuditRunning,
     /// 429: too many attempts (`retry_after`).
     RateLimited,
     /// 502.
@@ -81,7 +83,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server can send (not `Unknown`): a UI has words for each.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         Self::InvalidInput,
         Self::Unauthenticated,
         Self::Csrf,
@@ -91,6 +93,7 @@ impl ErrorCode {
         Self::AlreadyMember,
         Self::MemberQuotaExceeded,
         Self::UnknownRegion,
+        Self::AuditRunning,
         Self::RateLimited,
         Self::UpstreamUnavailable,
         Self::UpstreamTimeout,
@@ -109,6 +112,7 @@ impl ErrorCode {
             Self::AlreadyMember => "already_member",
             Self::MemberQuotaExceeded => "member_quota_exceeded",
             Self::UnknownRegion => "unknown_region",
+            Self::AuditRunning => "audit_running",
             Self::RateLimited => "rate_limited",
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::UpstreamTimeout => "upstream_timeout",

@@ -1,5 +1,6 @@
 //! The one error type of the HTTP API and its one status table. Every failure leaves as
 //! `{"error": {"code", "message"}}` with a status that fits; nothing else reaches a client.
+//! OpenStack's own words never do either: they are logged, and the client reads Glimpse's.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -7,14 +8,19 @@ use axum::response::{IntoResponse, Response};
 use json::ErrorCode;
 
 use crate::openstack::{OpenStackError, Service, glance};
+use crate::{activity, audit, changes};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A request field is malformed; `field` names it.
+    /// A request field is malformed; `field` names it, `limit` the bound it exceeds.
     #[error("{message}")]
-    InvalidInput { field: String, message: String },
+    InvalidInput {
+        field: String,
+        message: String,
+        limit: Option<u64>,
+    },
     /// The body is not the JSON the endpoint takes.
     #[error("{0}")]
     UnreadableBody(String),
@@ -34,6 +40,10 @@ pub enum Error {
     MemberQuotaExceeded { message: String, limit: Option<u64> },
     #[error("{0}")]
     UnknownRegion(String),
+    #[error(
+        "An access audit is already running in this session. Wait for it to finish (or stop it), then start another."
+    )]
+    AuditRunning,
     #[error("{0}")]
     UpstreamUnavailable(String),
     #[error("{0}")]
@@ -42,8 +52,8 @@ pub enum Error {
     #[error(
         "The activity log cannot be written right now, so no change was made. Try again in a moment."
     )]
-    LogUnavailable(#[source] anyhow::Error),
-    /// A bug or an unreadable upstream answer: logged in full, shown as a generic sentence.
+    LogUnavailable(#[source] activity::Error),
+    /// A bug: logged in full, shown as a generic sentence.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -53,6 +63,16 @@ impl Error {
         Self::InvalidInput {
             field: field.to_owned(),
             message: message.into(),
+            limit: None,
+        }
+    }
+
+    /// A list longer than `limit`.
+    pub fn too_many(field: &str, limit: usize, message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.to_owned(),
+            message: message.into(),
+            limit: Some(limit as u64),
         }
     }
 
@@ -64,7 +84,9 @@ impl Error {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::ImageNotShared(_) | Self::AlreadyMember(_) => StatusCode::CONFLICT,
+            Self::ImageNotShared(_) | Self::AlreadyMember(_) | Self::AuditRunning => {
+                StatusCode::CONFLICT
+            }
             Self::MemberQuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnknownRegion(_) => StatusCode::BAD_REQUEST,
             Self::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
@@ -85,6 +107,7 @@ impl Error {
             Self::AlreadyMember(_) => ErrorCode::AlreadyMember,
             Self::MemberQuotaExceeded { .. } => ErrorCode::MemberQuotaExceeded,
             Self::UnknownRegion(_) => ErrorCode::UnknownRegion,
+            Self::AuditRunning => ErrorCode::AuditRunning,
             Self::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
             Self::UpstreamTimeout(_) => ErrorCode::UpstreamTimeout,
             Self::LogUnavailable(_) => ErrorCode::LogUnavailable,
@@ -101,7 +124,10 @@ impl Error {
         };
         let mut body = json::ErrorBody::new(self.code(), message);
         match self {
-            Self::InvalidInput { field, .. } => body.field = Some(field.clone()),
+            Self::InvalidInput { field, limit, .. } => {
+                body.field = Some(field.clone());
+                body.limit = *limit;
+            }
             Self::MemberQuotaExceeded { limit, .. } => body.limit = *limit,
             _ => {}
         }
@@ -134,7 +160,32 @@ impl From<anyhow::Error> for Error {
     }
 }
 
-/// Transport failures and answers no handler has a better word for.
+/// The session store failed (the one `Internal` every session read and write can end in).
+impl From<tower_sessions::session::Error> for Error {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// Writing an export failed (to memory: a bug).
+impl From<csv::Error> for Error {
+    fn from(e: csv::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// A bad filter is the user's to fix; anything else, the store's: no change can be made.
+impl From<activity::Error> for Error {
+    fn from(e: activity::Error) -> Self {
+        match e {
+            activity::Error::Filter(f) => Self::invalid(f.field, format!("Bad filter {f}.")),
+            other => Self::LogUnavailable(other),
+        }
+    }
+}
+
+/// Transport failures and answers no handler has a better word for. The service's own text
+/// goes to the log only.
 impl From<OpenStackError> for Error {
     fn from(e: OpenStackError) -> Self {
         let what = |service: &Service| match service {
@@ -159,13 +210,54 @@ impl From<OpenStackError> for Error {
             OpenStackError::Status {
                 ref service,
                 status,
-                ..
-            } if status >= 500 => Self::UpstreamUnavailable(format!(
-                "{} failed (HTTP {status}), so {}. Try again in a moment.",
-                capitalize(&service.to_string()),
-                what(service)
-            )),
-            other => Self::Internal(other.into()),
+                ref message,
+            } => {
+                tracing::warn!(%service, status, upstream = %message, "unexpected OpenStack answer");
+                let why = if status >= 500 {
+                    format!("failed (HTTP {status})")
+                } else {
+                    format!(
+                        "refused the request (HTTP {status}) for a reason Glimpse does not know"
+                    )
+                };
+                Self::UpstreamUnavailable(format!(
+                    "{} {why}, so {}. It has been logged; try again in a moment.",
+                    capitalize(&service.to_string()),
+                    what(service)
+                ))
+            }
+            OpenStackError::Redirected {
+                ref service,
+                status,
+                ref location,
+            } => {
+                tracing::warn!(%service, status, ?location, "OpenStack answered with a redirect; not followed");
+                Self::UpstreamUnavailable(format!(
+                    "{} answered with a redirect (HTTP {status}), which Glimpse does not follow so that your token goes nowhere else; its address in the service catalog is probably out of date. Tell your cloud's administrators.",
+                    capitalize(&service.to_string()),
+                ))
+            }
+            OpenStackError::Protocol {
+                ref service,
+                ref detail,
+            } => {
+                tracing::warn!(%service, %detail, "unreadable OpenStack answer");
+                Self::UpstreamUnavailable(format!(
+                    "{} sent an answer Glimpse cannot read, so {}. It has been logged.",
+                    capitalize(&service.to_string()),
+                    what(service)
+                ))
+            }
+            OpenStackError::BadEndpoint {
+                ref service,
+                ref detail,
+            } => {
+                tracing::warn!(%service, %detail, "unusable endpoint URL");
+                Self::UpstreamUnavailable(format!(
+                    "The service catalog gives {service} an address Glimpse cannot use, so {}. Tell your cloud's administrators.",
+                    what(service)
+                ))
+            }
         }
     }
 }
@@ -201,8 +293,45 @@ impl From<glance::Error> for Error {
                 action.replace('_', " ")
             )),
             glance::Error::TokenRejected => Self::session_expired(),
-            glance::Error::Invalid(message) => Self::invalid("body", message),
+            glance::Error::Invalid(message) => {
+                tracing::warn!(upstream = %message, "Glance refused a request as invalid");
+                Self::invalid(
+                    "body",
+                    "The image service refused this request as invalid; it has been logged.",
+                )
+            }
             glance::Error::Upstream(e) => e.into(),
+        }
+    }
+}
+
+/// A change not made; handlers that know more (whose image, which project) say more.
+impl From<changes::Error> for Error {
+    fn from(e: changes::Error) -> Self {
+        match e {
+            changes::Error::LogUnavailable(e) => Self::LogUnavailable(e),
+            changes::Error::NotOwnMembership => Self::Forbidden(
+                "A project accepts or rejects only its own membership: switch to that project to decide for it."
+                    .into(),
+            ),
+            changes::Error::Glance(e) => e.into(),
+            changes::Error::Interrupted => {
+                Self::Internal(anyhow::anyhow!("a change ended without an answer"))
+            }
+        }
+    }
+}
+
+/// Part of an access audit that could not be read.
+impl From<audit::Failure> for Error {
+    fn from(f: audit::Failure) -> Self {
+        match f {
+            audit::Failure::Unscoped(body) => Self::Forbidden(body.message),
+            audit::Failure::Endpoint(e) => e.into(),
+            audit::Failure::Glance(e) => e.into(),
+            audit::Failure::Vanished { image_id } => {
+                Self::NotFound(format!("Image {image_id} vanished during the audit."))
+            }
         }
     }
 }
@@ -212,4 +341,82 @@ fn capitalize(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glance_errors() -> Vec<glance::Error> {
+        let service = || Service::Glance {
+            region: "RegionOne".into(),
+        };
+        let status = |status, message: &str| {
+            glance::Error::Upstream(OpenStackError::Status {
+                service: service(),
+                status,
+                message: message.into(),
+            })
+        };
+        vec![
+            glance::Error::NotFound("RAW".into()),
+            glance::Error::MemberNotFound,
+            glance::Error::AlreadyMember,
+            glance::Error::MemberQuotaExceeded { limit: Some(128) },
+            glance::Error::NotShared,
+            glance::Error::PolicyRefused {
+                action: "add_member".into(),
+            },
+            glance::Error::TokenRejected,
+            glance::Error::Invalid("RAW <br /> text".into()),
+            glance::Error::Upstream(OpenStackError::Unavailable { service: service() }),
+            glance::Error::Upstream(OpenStackError::Timeout { service: service() }),
+            status(500, "RAW trace"),
+            status(409, "RAW conflict"),
+            status(400, "RAW"),
+            glance::Error::Upstream(OpenStackError::Protocol {
+                service: service(),
+                detail: "RAW json".into(),
+            }),
+            glance::Error::Upstream(OpenStackError::Redirected {
+                service: service(),
+                status: 302,
+                location: Some("http://RAW/".into()),
+            }),
+            glance::Error::Upstream(OpenStackError::BadEndpoint {
+                service: service(),
+                detail: "RAW".into(),
+            }),
+        ]
+    }
+
+    /// The outcome a change records is the code its answer carries.
+    #[test]
+    fn recorded_outcomes_are_the_answered_codes() {
+        for e in glance_errors() {
+            let recorded = changes::glance_code(&e);
+            let shown = format!("{e:?}");
+            assert_eq!(Error::from(e).code(), recorded, "{shown}");
+        }
+    }
+
+    /// Glance's own words never reach a client, and no answer is a 500.
+    #[test]
+    fn upstream_text_never_reaches_the_client() {
+        for e in glance_errors() {
+            let shown = format!("{e:?}");
+            let err = Error::from(e);
+            let body = err.body();
+            assert!(!body.message.contains("RAW"), "{shown}: {}", body.message);
+            assert_ne!(err.status(), StatusCode::INTERNAL_SERVER_ERROR, "{shown}");
+        }
+    }
+
+    #[test]
+    fn too_many_names_the_limit() {
+        let body = Error::too_many("member_ids", 128, "At most 128.").body();
+        assert_eq!(body.code, ErrorCode::InvalidInput);
+        assert_eq!(body.limit, Some(128));
+        assert_eq!(body.field.as_deref(), Some("member_ids"));
+    }
 }
