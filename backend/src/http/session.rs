@@ -102,23 +102,16 @@ where
             .map_err(|(_, msg)| Error::Internal(anyhow::anyhow!("session layer missing: {msg}")))?;
         let mut data: UserSession = session
             .get(KEY)
-            .await
-            .map_err(|e| Error::Internal(e.into()))?
+            .await?
             .ok_or_else(|| Error::Unauthenticated("You are not signed in.".into()))?;
         if data.expired() {
-            session
-                .flush()
-                .await
-                .map_err(|e| Error::Internal(e.into()))?;
+            session.flush().await?;
             return Err(Error::session_expired());
         }
         let now = OffsetDateTime::now_utc().unix_timestamp();
         if now - data.checked_at >= app.config.token_check_interval.as_secs() as i64 {
             if !app.keystone.validate(&data.token).await? {
-                session
-                    .flush()
-                    .await
-                    .map_err(|e| Error::Internal(e.into()))?;
+                session.flush().await?;
                 return Err(Error::session_expired());
             }
             data.checked_at = now;
@@ -326,10 +319,7 @@ async fn sign_in(
 
     let data = user_session(&app, auth, projects, new_csrf_token())?;
     // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    session.cycle_id().await?;
     store(&session, &data).await?;
     tracing::info!(user = %data.user.name, project = %data.project.name, "signed in");
     Ok(Json(data.to_json()))
@@ -427,10 +417,7 @@ async fn sign_out(
     user: CurrentUser,
 ) -> Result<StatusCode> {
     revoke_quietly(&app, user.token()).await;
-    session
-        .flush()
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    session.flush().await?;
     tracing::info!(user = %user.data.user.name, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -511,10 +498,7 @@ fn user_session(
 }
 
 async fn store(session: &Session, data: &UserSession) -> Result<()> {
-    session
-        .insert(KEY, data)
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    session.insert(KEY, data).await?;
     // The session ends no later than its token.
     if let Some(at) = data.expires_at() {
         session.set_expiry(Some(Expiry::AtDateTime(at)));
