@@ -6,9 +6,9 @@ use json::{AddMembers, EventList, MemberDecision, MemberStatus};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{
-    OpenStack, TestApp, drop_schema, postgres_schema, project_id, spawn_app, spawn_app_with, unique,
-};
+use glimpse_tests::postgres::Schema;
+
+use crate::harness::{OpenStack, TestApp, project_id, spawn_app, spawn_app_with, unique};
 
 async fn the_flow_is_logged(app: TestApp) {
     let image = OpenStack::image(
@@ -236,10 +236,10 @@ async fn every_change_is_logged_in_sqlite() {
 
 #[tokio::test]
 async fn every_change_is_logged_in_postgres() {
-    let (url, schema) = postgres_schema().await;
-    let app = spawn_app_with(|c| c.database = url).await;
+    let schema = Schema::create().await;
+    let app = spawn_app_with(|c| c.database = schema.url.clone()).await;
     the_flow_is_logged(app).await;
-    drop_schema(&schema).await;
+    schema.drop().await;
 }
 
 #[tokio::test]

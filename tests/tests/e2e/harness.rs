@@ -392,40 +392,6 @@ impl OpenStack {
     }
 }
 
-/// A fresh PostgreSQL schema on this machine's server, for an app's activity log; returns
-/// the URL to use and the schema (drop it with `drop_schema`).
-pub async fn postgres_schema() -> (String, String) {
-    use sqlx::Connection;
-    let base = std::env::var("GLIMPSE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("PostgreSQL on 127.0.0.1:5432");
-    let schema = format!("glimpse_e2e_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .expect("schema");
-    let sep = if base.contains('?') { '&' } else { '?' };
-    (
-        format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-        schema,
-    )
-}
-
-pub async fn drop_schema(schema: &str) {
-    use sqlx::Connection;
-    let base = std::env::var("GLIMPSE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("PostgreSQL");
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .expect("drop schema");
-}
-
 /// Runs a dev-cloud service action off the async runtime.
 pub async fn service(action: fn(&DevCloud, &Service) -> anyhow::Result<()>, which: Service) {
     tokio::task::spawn_blocking(move || action(cloud(), &which))

@@ -3,7 +3,6 @@
 
 mod harness;
 
-mod activity_store;
 mod audit;
 mod browser;
 mod events;

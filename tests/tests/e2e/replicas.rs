@@ -5,11 +5,14 @@ use json::{AddMembers, EventList};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{OpenStack, drop_schema, postgres_schema, project_id, spawn_app_with, unique};
+use glimpse_tests::postgres::Schema;
+
+use crate::harness::{OpenStack, project_id, spawn_app_with, unique};
 
 #[tokio::test]
 async fn two_replicas_share_sessions_and_the_log() {
-    let (url, schema) = postgres_schema().await;
+    let schema = Schema::create().await;
+    let url = schema.url.clone();
     let replica = |url: String| {
         spawn_app_with(move |c| {
             c.database = url;
@@ -64,5 +67,5 @@ async fn two_replicas_share_sessions_and_the_log() {
     on_a.get("/api/v1/session")
         .await
         .error(StatusCode::UNAUTHORIZED, "unauthenticated");
-    drop_schema(&schema).await;
+    schema.drop().await;
 }
