@@ -15,6 +15,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
+use axum::response::IntoResponse;
 use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::request_id::PropagateRequestIdLayer;
@@ -83,6 +84,23 @@ fn changes_by(app: &AppState, user: &CurrentUser, glance: Glance) -> Changes {
         request_id: user.request_id.clone(),
     };
     Changes::new(app.activity.clone(), glance, actor)
+}
+
+/// Ends a request that takes longer than `request_timeout` with a 504 the UI can word. The
+/// handler is dropped: an audit stops with it, a change goes on (it runs on its own).
+async fn within_time(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::Error::UpstreamTimeout(format!(
+            "This took longer than {} seconds, so Glimpse stopped it. Try again in a moment.",
+            limit.as_secs()
+        ))
+        .into_response(),
+    }
 }
 
 /// A new id for every request, whatever the client sent: the activity log records it, so a
@@ -157,9 +175,6 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                    axum::http::StatusCode::GATEWAY_TIMEOUT,
-                    timeout,
-                )),
+                .layer(middleware::from_fn_with_state(timeout, within_time)),
         )
 }
