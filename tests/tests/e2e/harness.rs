@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Glance's member quota in the test cloud: small, so the quota test stays quick.
 pub const MEMBER_QUOTA: u32 = 10;
@@ -20,6 +20,9 @@ static CLOUD: OnceLock<DevCloud> = OnceLock::new();
 
 /// Tests that stop or freeze a service take this exclusively; all others share it.
 static SERVICES: RwLock<()> = RwLock::const_new(());
+
+/// Held by a test that points RegionOne's `internal` image endpoint somewhere of its own.
+static INTERNAL_ENDPOINT: Mutex<()> = Mutex::const_new(());
 
 /// The shared dev cloud, started by the first test that needs it.
 pub fn cloud() -> &'static DevCloud {
@@ -85,6 +88,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     start(configure, guard).await
 }
 
+/// Keeps every dev-cloud service up (no exclusive test stops one) while it lives: for a test
+/// that runs Glimpse its own way (as a process).
+pub struct ServicesUp(#[allow(dead_code)] Guard);
+
+pub async fn services_up() -> ServicesUp {
+    ServicesUp(Guard::Shared(SERVICES.read().await))
+}
+
 /// For tests that stop, start or freeze a dev-cloud service: no other test runs meanwhile.
 pub async fn spawn_app_exclusive(configure: impl FnOnce(&mut Config)) -> TestApp {
     let guard = Guard::Exclusive(SERVICES.write().await);
@@ -117,36 +128,46 @@ async fn start(configure: impl FnOnce(&mut Config), guard: Guard) -> TestApp {
 impl TestApp {
     /// A browser-like client with its own cookie jar, not signed in.
     pub fn client(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("client"),
-            base: self.base_url.clone(),
-            csrf: None,
-        }
+        client_at(&self.base_url)
     }
 
     /// A client signed in as a seeded user (password from the seed), scoped to `project`.
     pub async fn sign_in(&self, user: &str, project: &str) -> Client {
-        let mut client = self.client();
-        let password = cloud().seed().user(user).password.clone();
-        let resp = client
-            .post(
-                "/api/v1/session",
-                &json!({"username": user, "password": password, "project": project}),
-            )
-            .await;
-        assert_eq!(
-            resp.status,
-            StatusCode::OK,
-            "sign-in of {user}: {}",
-            resp.body
-        );
-        let session: json::Session = resp.json();
-        client.csrf = Some(session.csrf_token);
-        client
+        sign_in_at(&self.base_url, user, project).await
     }
+}
+
+/// A browser-like client of the Glimpse at `base_url`, not signed in.
+pub fn client_at(base_url: &str) -> Client {
+    Client {
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client"),
+        base: base_url.to_owned(),
+        csrf: None,
+    }
+}
+
+/// A client of the Glimpse at `base_url`, signed in as a seeded user, scoped to `project`.
+pub async fn sign_in_at(base_url: &str, user: &str, project: &str) -> Client {
+    let mut client = client_at(base_url);
+    let password = cloud().seed().user(user).password.clone();
+    let resp = client
+        .post(
+            "/api/v1/session",
+            &json!({"username": user, "password": password, "project": project}),
+        )
+        .await;
+    assert_eq!(
+        resp.status,
+        StatusCode::OK,
+        "sign-in of {user}: {}",
+        resp.body
+    );
+    let session: json::Session = resp.json();
+    client.csrf = Some(session.csrf_token);
+    client
 }
 
 /// A response, read whole.
@@ -195,19 +216,75 @@ impl Client {
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            req = req.header(json::CSRF_HEADER, csrf);
-        }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let resp = req.send().await.expect("glimpse answers");
+        self.send_with(method, path, body, &[]).await
+    }
+
+    /// [`send`](Self::send) with extra request headers.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let resp = self
+            .request(method, path, body, headers)
+            .send()
+            .await
+            .expect("glimpse answers");
         Reply {
             status: resp.status(),
             headers: resp.headers().clone(),
             body: resp.text().await.expect("body"),
         }
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(csrf) = &self.csrf {
+            req = req.header(json::CSRF_HEADER, csrf);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req
+    }
+
+    /// A GET whose answer is read as it comes (a stream): dropping it closes the connection.
+    pub async fn stream(&self, path: &str) -> reqwest::Response {
+        self.request(Method::GET, path, None, &[])
+            .send()
+            .await
+            .expect("glimpse answers")
+    }
+
+    /// A request that gives up after `timeout`, as a client going away does.
+    pub async fn send_giving_up(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Reply, reqwest::Error> {
+        let resp = self
+            .request(method, path, Some(body), &[])
+            .timeout(timeout)
+            .send()
+            .await?;
+        Ok(Reply {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            body: resp.text().await?,
+        })
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -377,6 +454,39 @@ impl OpenStack {
         members
     }
 
+    /// A raw Keystone v3 call as admin; returns status and JSON (Null when empty).
+    pub async fn keystone(method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", cloud().keystone_url().trim_end_matches('/'));
+        let mut req = reqwest::Client::new()
+            .request(method, url)
+            .header("X-Auth-Token", Self::admin().await);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("keystone answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A new application credential of the admin user (admin role on project admin), as
+    /// an operator would give Glimpse to reconcile: (id, secret).
+    pub async fn admin_application_credential() -> (String, String) {
+        let admin = cloud().seed().user("admin").id.clone();
+        let (status, body) = Self::keystone(
+            Method::POST,
+            &format!("/users/{admin}/application_credentials"),
+            Some(json!({"application_credential": {"name": unique("glimpse-reconcile")}})),
+        )
+        .await;
+        assert_eq!(status, 201, "application credential: {body}");
+        let credential = &body["application_credential"];
+        (
+            credential["id"].as_str().expect("id").to_owned(),
+            credential["secret"].as_str().expect("secret").to_owned(),
+        )
+    }
+
     /// The image as Glance holds it (seen by admin).
     pub async fn image_state(region: &str, image: &str) -> Value {
         let (status, body) = Self::glance(
@@ -398,4 +508,78 @@ pub async fn service(action: fn(&DevCloud, &Service) -> anyhow::Result<()>, whic
         .await
         .expect("join")
         .expect("service action");
+}
+
+/// RegionOne's `internal` image endpoint, pointed at a server of the test's own (a counting
+/// proxy, a fake Glance) for as long as this lives. Only Glimpses configured with
+/// `interface = "internal"` use it, so other tests never see it.
+pub struct InternalEndpoint {
+    _lock: MutexGuard<'static, ()>,
+}
+
+impl InternalEndpoint {
+    pub async fn point_at(url: &str) -> InternalEndpoint {
+        let lock = INTERNAL_ENDPOINT.lock().await;
+        let (status, services) =
+            OpenStack::keystone(Method::GET, "/services?type=image", None).await;
+        assert_eq!(status, 200, "{services}");
+        let service = services["services"][0]["id"]
+            .as_str()
+            .expect("image service");
+        let (status, endpoints) = OpenStack::keystone(
+            Method::GET,
+            &format!("/endpoints?service_id={service}&interface=internal&region_id=RegionOne"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{endpoints}");
+        let endpoint = endpoints["endpoints"][0]["id"]
+            .as_str()
+            .expect("internal endpoint");
+        let (status, body) = OpenStack::keystone(
+            Method::PATCH,
+            &format!("/endpoints/{endpoint}"),
+            Some(json!({"endpoint": {"url": url}})),
+        )
+        .await;
+        assert_eq!(status, 200, "repoint the internal endpoint: {body}");
+        InternalEndpoint { _lock: lock }
+    }
+}
+
+/// A Glimpse config that reaches RegionOne's Glance through the `internal` endpoint only.
+pub fn through_internal_endpoint(config: &mut Config) {
+    config.interface = "internal".into();
+    config.regions = vec!["RegionOne".into()];
+}
+
+/// The `glimpse` binary, built (if it is not up to date) by cargo the way the suite is.
+pub fn glimpse_binary() -> std::path::PathBuf {
+    static BINARY: OnceLock<std::path::PathBuf> = OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+            let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let out = std::process::Command::new(cargo)
+                .current_dir(workspace)
+                .args([
+                    "build",
+                    "-p",
+                    "glimpse",
+                    "--bin",
+                    "glimpse",
+                    "--message-format=json",
+                ])
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .expect("cargo runs");
+            assert!(out.status.success(), "cargo build -p glimpse failed");
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|m| m["target"]["name"] == "glimpse")
+                .find_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
+                .expect("cargo names the glimpse executable")
+        })
+        .clone()
 }

@@ -1,15 +1,19 @@
 //! Glimpse end to end: the real server against a real Keystone and Glance (and, for the UI,
 //! a real browser). One test binary, one dev cloud shared by every test.
 
+mod fakes;
 mod harness;
 
 mod audit;
+mod audit_bounds;
 mod browser;
+mod crash;
 mod events;
 mod faults;
 mod flow;
 mod members;
 mod replicas;
+mod security;
 mod session;
 mod ui;
 mod ui_audit;
