@@ -11,7 +11,6 @@ use reqwest::StatusCode;
 use crate::fakes::Proxy;
 use crate::harness::{
     Client, InternalEndpoint, OpenStack, TestApp, cloud, spawn_app_with, through_internal_endpoint,
-    unique,
 };
 
 /// A proxy to RegionOne's Glance, the internal endpoint pointed at it, and `images` shared
@@ -20,16 +19,7 @@ async fn setup(images: usize) -> (Proxy, InternalEndpoint) {
     let glance = cloud().glance_url("RegionOne").expect("RegionOne");
     let proxy = Proxy::start(glance).await;
     let endpoint = InternalEndpoint::point_at(proxy.url()).await;
-    let tag = unique("bounds");
-    for i in 0..images {
-        let image = OpenStack::image(
-            "RegionOne",
-            "alice",
-            "project-a",
-            &format!("{tag}-{i}"),
-            "shared",
-        )
-        .await;
+    for image in OpenStack::shared_images_of_project_a("bounds", images).await {
         OpenStack::share("RegionOne", &image, ("alice", "project-a"), "project-b").await;
     }
     (proxy, endpoint)

@@ -143,17 +143,8 @@ async fn kill_9_mid_burst_loses_nothing() {
     let proxy = Proxy::start(cloud().glance_url("RegionOne").expect("RegionOne")).await;
     let _endpoint = InternalEndpoint::point_at(proxy.url()).await; // before the services lock
     let _up = services_up().await;
-    let tag = unique("kill9");
     let mut changes = Vec::new();
-    for i in 0..IMAGES {
-        let image = OpenStack::image(
-            "RegionOne",
-            "alice",
-            "project-a",
-            &format!("{tag}-{i}"),
-            "shared",
-        )
-        .await;
+    for image in OpenStack::shared_images_of_project_a("kill9", IMAGES).await {
         for member in [
             Some(project_id("project-b")),
             Some(project_id("project-c")),
@@ -307,11 +298,7 @@ async fn a_change_outlives_its_client() {
 
     let mut waited = Duration::ZERO;
     let events = loop {
-        let events = alice
-            .get(&format!("/api/v1/audit/events?image={image}"))
-            .await
-            .json::<EventList>()
-            .events;
+        let events = alice.events(&image).await;
         if events.iter().all(|e| e.outcome.is_some()) && !events.is_empty()
             || waited >= Duration::from_secs(10)
         {

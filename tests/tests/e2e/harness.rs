@@ -322,6 +322,15 @@ impl Client {
         r.json::<json::ImageList>().images
     }
 
+    /// The activity log's events on `image`, newest first.
+    pub async fn events(&self, image: &str) -> Vec<json::ActivityEvent> {
+        let r = self
+            .get(&format!("/api/v1/audit/events?image={image}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json::<json::EventList>().events
+    }
+
     pub async fn members(&self, image: &str, region: &str) -> Vec<json::Member> {
         let r = self
             .get(&format!("/api/v1/images/{image}/members?region={region}"))
@@ -409,6 +418,17 @@ impl OpenStack {
         .await;
         assert_eq!(status, 201, "create image: {image}");
         image["id"].as_str().expect("id").to_owned()
+    }
+
+    /// `count` new shared images of alice's project-a in RegionOne, named `{prefix}-…-{i}`.
+    pub async fn shared_images_of_project_a(prefix: &str, count: usize) -> Vec<String> {
+        let tag = unique(prefix);
+        let mut images = Vec::with_capacity(count);
+        for i in 0..count {
+            let name = format!("{tag}-{i}");
+            images.push(Self::image("RegionOne", "alice", "project-a", &name, "shared").await);
+        }
+        images
     }
 
     /// Shares an image owned by `owner` with `member`, optionally deciding as `decider`.

@@ -2,7 +2,7 @@
 //! one cannot do on demand): exports neutralise formulas, redirects are never followed,
 //! work per request is bounded, and Glance's own words never reach a client.
 
-use json::{AddMembers, AddMembersResult, EventList, MemberDecision, MemberStatus};
+use json::{AddMembers, AddMembersResult, MemberDecision, MemberStatus};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -65,15 +65,9 @@ async fn redirects_are_not_followed() {
         )
         .await
         .error(StatusCode::BAD_GATEWAY, "upstream_unavailable");
-    let events: EventList = alice
-        .get(&format!("/api/v1/audit/events?image={image}"))
-        .await
-        .json();
-    assert_eq!(events.events.len(), 1);
-    assert_eq!(
-        events.events[0].outcome.as_deref(),
-        Some("upstream_unavailable")
-    );
+    let events = alice.events(image).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].outcome.as_deref(), Some("upstream_unavailable"));
 
     assert_eq!(caught.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert_eq!(caught.tokens.load(std::sync::atomic::Ordering::SeqCst), 0);
@@ -118,17 +112,9 @@ async fn member_ids_are_deduplicated_and_capped() {
     assert_eq!(ids, [b.as_str(), c.as_str()], "each id once, in order");
     assert!(results.iter().all(|o| o.status == 201), "{results:?}");
 
-    let events: EventList = alice
-        .get(&format!("/api/v1/audit/events?image={image}"))
-        .await
-        .json();
-    assert_eq!(events.events.len(), 2, "one change per distinct id");
-    assert!(
-        events
-            .events
-            .iter()
-            .all(|e| e.outcome.as_deref() == Some("ok"))
-    );
+    let events = alice.events(&image).await;
+    assert_eq!(events.len(), 2, "one change per distinct id");
+    assert!(events.iter().all(|e| e.outcome.as_deref() == Some("ok")));
 }
 
 /// Item 7: the request id recorded with a change is the server's, never the client's.
@@ -152,15 +138,9 @@ async fn request_ids_are_made_by_the_server() {
     assert_ne!(answered, chosen);
     assert!(uuid::Uuid::parse_str(&answered).is_ok(), "{answered}");
 
-    let events: EventList = alice
-        .get(&format!("/api/v1/audit/events?image={image}"))
-        .await
-        .json();
-    assert_eq!(events.events.len(), 1);
-    assert_eq!(
-        events.events[0].request_id.as_deref(),
-        Some(answered.as_str())
-    );
+    let events = alice.events(&image).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].request_id.as_deref(), Some(answered.as_str()));
 }
 
 /// Item 7: deciding for another project is refused before anything is logged.
@@ -185,11 +165,8 @@ async fn deciding_for_another_project_is_refused_unlogged() {
     assert!(err.message.contains("current project"), "{}", err.message);
     let bob = app.sign_in("bob", "project-b").await;
     for reader in [&alice, &bob] {
-        let events: EventList = reader
-            .get(&format!("/api/v1/audit/events?image={image}"))
-            .await
-            .json();
-        assert!(events.events.is_empty(), "{:?}", events.events);
+        let events = reader.events(&image).await;
+        assert!(events.is_empty(), "{:?}", events);
     }
     assert_eq!(
         OpenStack::members("RegionOne", &image).await,
