@@ -25,6 +25,9 @@ use crate::audit::{self, Audit, Messages, RowFilter};
 /// While the audit has nothing new to say, the stream repeats its progress this often, so
 /// that a client that went away is noticed (by the failed write) and the audit stopped.
 const HEARTBEAT: Duration = Duration::from_millis(500);
+/// How long a new audit waits for the session's running one to end (its client just left,
+/// as when the UI restarts an audit for a new filter) before it is refused.
+const CLAIM_PATIENCE: Duration = Duration::from_secs(2);
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/audit/access", get(access))
@@ -75,7 +78,8 @@ async fn access(
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("a signed-in session without an id")))?;
     let claim = app
         .running_audits
-        .claim(key.to_string())
+        .claim(key.to_string(), CLAIM_PATIENCE)
+        .await
         .ok_or(Error::AuditRunning)?;
     let projects = user
         .project_tokens(&app, &session)
