@@ -15,15 +15,13 @@
 mod error;
 mod export;
 mod filter;
+mod open;
 mod sql;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::SqlitePool;
 use time::OffsetDateTime;
 
 pub use error::{Error, Result};
@@ -31,15 +29,8 @@ pub use export::{CSV_HEADER, to_csv};
 pub use filter::{DEFAULT_LIMIT, EventFilter, FilterError, MAX_LIMIT};
 
 use filter::{OutcomeFilter, is_outcome_code};
+use open::{ACQUIRE_TIMEOUT, connect_sqlite, redact};
 use sql::{Dialect, EventRow, Sql, bind};
-
-/// How long a write waits for SQLite's lock held by another writer.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a call waits for a free connection.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
-/// The longest one write can take before it fails: waiting for a connection, then for
-/// SQLite's lock. A change's outcome is written at most this long after its Glance call.
-pub const WRITE_BOUND: Duration = Duration::from_secs(20);
 
 /// The activity log, in SQLite or PostgreSQL. Cheap to clone: clones share one pool.
 #[derive(Clone)]
@@ -367,94 +358,6 @@ impl ActivityLog {
     }
 }
 
-async fn connect_sqlite(url: &str, shown: &str) -> Result<SqlitePool> {
-    let options = if url.starts_with("sqlite:") {
-        SqliteConnectOptions::from_str(url).map_err(|e| Error::Url {
-            url: shown.to_owned(),
-            reason: e.to_string(),
-        })?
-    } else {
-        SqliteConnectOptions::new().filename(url)
-    };
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    if !in_memory
-        && let Some(folder) = options.get_filename().parent()
-        && !folder.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(folder).map_err(|source| Error::Folder {
-            path: folder.display().to_string(),
-            source,
-        })?;
-    }
-    let options = options
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(SQLITE_BUSY_TIMEOUT);
-    let mut pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(ACQUIRE_TIMEOUT);
-    if in_memory {
-        // The database lives as long as one of its connections does.
-        pool = pool
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None);
-    }
-
-    // SQLite has no migration lock, and its busy timeout does not cover every lock: two
-    // processes opening a new file at once can meet "database is locked" while switching it
-    // to WAL, or both try the first migration, one failing (its transaction rolled back).
-    // On a later try the file is in WAL mode and the migration applied.
-    let mut attempt = 0;
-    loop {
-        match open_sqlite(pool.clone(), options.clone(), shown).await {
-            Ok(pool) => return Ok(pool),
-            Err(e) if attempt < 5 => {
-                attempt += 1;
-                tracing::debug!(attempt, error = %e, "activity log: opening again");
-                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-async fn open_sqlite(
-    pool: SqlitePoolOptions,
-    options: SqliteConnectOptions,
-    shown: &str,
-) -> Result<SqlitePool> {
-    let pool = pool
-        .connect_with(options)
-        .await
-        .map_err(|source| Error::Open {
-            url: shown.to_owned(),
-            source,
-        })?;
-    let mut migrator = sqlx::migrate!("./migrations/sqlite");
-    migrator.set_ignore_missing(true);
-    if let Err(source) = migrator.run(&pool).await {
-        pool.close().await;
-        return Err(Error::Migrate {
-            url: shown.to_owned(),
-            source,
-        });
-    }
-    Ok(pool)
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
-}
-
 /// The stored form of an instant: UTC, six fraction digits, `Z`; text order is time order
 /// (for years 1 to 9999, which the filter enforces).
 pub(crate) fn stamp(t: OffsetDateTime) -> String {
@@ -483,16 +386,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(stamp(t), "2025-02-01T00:30:00.123456Z");
-    }
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://glimpse:s3cret@db:5432/glimpse"),
-            "postgres://glimpse:***@db:5432/glimpse"
-        );
-        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
-        assert_eq!(redact("/var/lib/glimpse/a.db"), "/var/lib/glimpse/a.db");
     }
 
     #[tokio::test]
