@@ -2,7 +2,7 @@
 //! server-side session, ends it when the token has expired, and checks the CSRF header on
 //! unsafe methods.
 
-use axum::extract::{FromRef, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_sessions::Session;
 
-use super::user::{KEY, ProjectToken, UserSession, store};
+use super::user::{KEY, ProjectToken, UserSession, end, store};
 use crate::http::AppState;
 use crate::http::error::{Error, Result};
 use crate::openstack::Token;
@@ -42,23 +42,20 @@ where
             .await
             .map_err(|e| Error::Internal(e.into()))?
             .ok_or_else(|| Error::Unauthenticated("You are not signed in.".into()))?;
+        // A 401 ends the session (`end_session_on_401`), revoking what it holds.
         if data.expired() {
-            session
-                .flush()
-                .await
-                .map_err(|e| Error::Internal(e.into()))?;
             return Err(Error::session_expired());
         }
         let now = OffsetDateTime::now_utc().unix_timestamp();
+        let mut changed = data.touch(app.config.session_idle);
         if now - data.checked_at >= app.config.token_check_interval.as_secs() as i64 {
             if !app.keystone.validate(&data.token).await? {
-                session
-                    .flush()
-                    .await
-                    .map_err(|e| Error::Internal(e.into()))?;
                 return Err(Error::session_expired());
             }
             data.checked_at = now;
+            changed = true;
+        }
+        if changed {
             store(&session, &data).await?;
         }
         if !matches!(
@@ -209,12 +206,18 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Ends the server-side session whenever a request ends in 401, so that a revoked or expired
-/// token never lingers in the store.
-pub async fn end_session_on_401(session: Session, request: Request, next: Next) -> Response {
+/// Ends the server-side session whenever a request ends in 401 (token expired or refused,
+/// session idle too long), revoking every token it still holds, so that none lingers in the
+/// store or in Keystone.
+pub async fn end_session_on_401(
+    State(app): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     let response = next.run(request).await;
     if response.status() == StatusCode::UNAUTHORIZED
-        && let Err(e) = session.flush().await
+        && let Err(e) = end(&app, &session).await
     {
         tracing::warn!(error = %e, "could not end a session");
     }

@@ -2,10 +2,12 @@
 //! keeps for a signed-in user (`user`), and the `CurrentUser` extractor that every
 //! authenticated handler takes (`current`).
 
+mod cookie;
 mod current;
 mod sign_in;
 mod user;
 
+pub use cookie::layer;
 pub use current::{CurrentUser, end_session_on_401};
 
 use axum::Router;
@@ -17,7 +19,7 @@ use tower_sessions::Session;
 use super::AppState;
 use super::error::{Error, Result};
 use super::extract::Json;
-use user::{revoke_quietly, store, user_session};
+use user::{end, revoke_quietly, store, user_session};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,11 +40,7 @@ async fn sign_out(
     session: Session,
     user: CurrentUser,
 ) -> Result<StatusCode> {
-    revoke_quietly(&app, user.token()).await;
-    session
-        .flush()
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    end(&app, &session).await?;
     tracing::info!(user = %user.data.user.name, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -81,11 +79,34 @@ async fn switch_project(
             }
             _ => e.into(),
         })?;
-    // The previous token is not revoked: Keystone would revoke the new one with it (same
-    // audit chain). It never left the server and expires on its own; sign-out revokes the chain.
-    let projects = app.keystone.projects(&auth.token).await?;
-    let data = user_session(&app, auth, projects, user.data.csrf_token.clone())?;
+    let projects = match app.keystone.projects(&auth.token).await {
+        Ok(projects) => projects,
+        Err(e) => {
+            revoke_quietly(&app, &auth.token).await;
+            return Err(e.into());
+        }
+    };
+    let mut data = user_session(&app, auth, projects, user.data.csrf_token.clone())?;
+    // The audit's tokens for other projects stay valid and useful.
+    data.project_tokens = user.data.project_tokens.clone();
+    // The replaced token: each rescoped token has an audit id of its own, so one replaced by
+    // an earlier switch is revoked now, leaving the new one valid. The token signed in with
+    // is kept instead: its audit id is the chain's, in every token rescoped since, and
+    // revoking it would revoke the new token too. Sign-out revokes it.
+    let replaced = match &user.data.root {
+        Some(root) => {
+            data.root = Some(root.clone());
+            Some(user.token())
+        }
+        None => {
+            data.root = Some(user.token().clone());
+            None
+        }
+    };
     store(&session, &data).await?;
+    if let Some(token) = replaced {
+        revoke_quietly(&app, token).await;
+    }
     tracing::info!(user = %data.user.name, project = %data.project.name, "switched project");
     Ok(Json(data.to_json()))
 }

@@ -3,8 +3,11 @@
 use axum::extract::State;
 use tower_sessions::Session;
 
-use super::user::{new_csrf_token, revoke_quietly, store, user_session};
+use super::user::{
+    KEY, UserSession, new_csrf_token, revoke_all, revoke_quietly, store, user_session,
+};
 use crate::http::AppState;
+use crate::http::client_addr::ClientAddr;
 use crate::http::error::{Error, Result};
 use crate::http::extract::Json;
 use crate::openstack::OpenStackError;
@@ -12,10 +15,13 @@ use crate::openstack::keystone::{Credentials, Scope, SignInRefusal};
 
 pub(super) async fn sign_in(
     State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
     session: Session,
     Json(body): Json<json::SignIn>,
 ) -> Result<Json<json::Session>> {
     let (credentials, scope) = credentials(&app, body)?;
+    app.sign_in_throttle
+        .attempt(client, &throttle_key(&credentials))?;
     let first = app
         .keystone
         .authenticate(&credentials, &scope)
@@ -39,8 +45,9 @@ pub(super) async fn sign_in(
                         .into(),
                 ));
             };
-            // A fresh password sign-in rather than a rescope: revoking a token also revokes
-            // the tokens rescoped from it, and the unscoped one should not outlive sign-in.
+            // A fresh password sign-in rather than a rescope: a rescoped token carries the
+            // audit id of the chain's first token, and revoking that first token revokes the
+            // whole chain; the unscoped token should not outlive sign-in.
             let scope = Scope::ProjectId(project.id.clone());
             let scoped = app
                 .keystone
@@ -53,6 +60,10 @@ pub(super) async fn sign_in(
     };
 
     let data = user_session(&app, auth, projects, new_csrf_token())?;
+    // Signing in again in the same browser: the session signed in before ends here.
+    if let Ok(Some(previous)) = session.get::<UserSession>(KEY).await {
+        revoke_all(&app, &previous).await;
+    }
     // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
     session
         .cycle_id()
@@ -61,6 +72,18 @@ pub(super) async fn sign_in(
     store(&session, &data).await?;
     tracing::info!(user = %data.user.name, project = %data.project.name, "signed in");
     Ok(Json(data.to_json()))
+}
+
+/// Who a sign-in attempt is for, as the throttle counts it.
+fn throttle_key(credentials: &Credentials) -> String {
+    match credentials {
+        Credentials::Password {
+            username,
+            user_domain,
+            ..
+        } => format!("{user_domain}\n{username}"),
+        Credentials::ApplicationCredential { id, .. } => format!("application credential\n{id}"),
+    }
 }
 
 fn credentials(app: &AppState, body: json::SignIn) -> Result<(Credentials, Scope)> {
