@@ -1,5 +1,6 @@
 //! The `CurrentUser` extractor that every authenticated handler takes: it loads the
-//! server-side session, ends it when the token has expired, and checks the CSRF header on
+//! server-side session, refuses it when its token has expired (or Keystone no longer accepts
+//! it) or it sat idle too long, moves its idle deadline on, and checks the CSRF header on
 //! unsafe methods.
 
 use axum::extract::{FromRef, FromRequestParts, Request, State};
@@ -137,8 +138,8 @@ impl CurrentUser {
 
 impl CurrentUser {
     /// A token for each of the user's projects: the session's own for the current project,
-    /// others rescoped once and kept in the session while valid. A project Keystone refuses
-    /// comes back with the reason instead.
+    /// others rescoped once and kept in the session while valid (sign-out revokes them). A
+    /// project Keystone refuses comes back with the reason instead.
     pub async fn project_tokens(
         &mut self,
         app: &AppState,
