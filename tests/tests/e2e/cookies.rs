@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::harness::{Reply, TestApp, spawn_app, spawn_app_with};
-use crate::sign_out::session_id;
+use crate::sign_out::{session_id, session_status};
 
 async fn sign_in(app: &TestApp) -> Reply {
     let r = app
@@ -52,14 +52,10 @@ async fn behind_https_the_cookie_is_secure_host_only_and_hsts_is_sent() {
 
     // The browser sends it back under that name (over https; by hand here).
     let id = session_id(&r);
-    let back = reqwest::Client::new()
-        .get(format!("{}/api/v1/session", app.base_url))
-        .header("Cookie", format!("__Host-glimpse_session={id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(back.status(), StatusCode::OK);
-    assert!(back.headers().get("strict-transport-security").is_some());
+    assert_eq!(
+        session_status(&app.base_url, "__Host-glimpse_session", &id).await,
+        StatusCode::OK
+    );
     let health = reqwest::get(format!("{}/healthz", app.base_url))
         .await
         .unwrap();

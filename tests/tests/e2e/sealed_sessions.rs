@@ -4,11 +4,10 @@
 
 use glimpse::session_store::SessionKey;
 use reqwest::StatusCode;
-use serde_json::json;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, KeysInterface, Pool};
 
 use crate::harness::{TestApp, spawn_app_with};
-use crate::sign_out::{held_tokens, session_id};
+use crate::sign_out::{held_tokens, session_id, session_status, sign_in_carol};
 
 const REDIS: &str = "redis://127.0.0.1:6379";
 
@@ -38,14 +37,7 @@ async fn no_token_is_at_rest_in_redis() {
     let (_, key) = SessionKey::generate();
     let app = redis_app(&key).await;
     let mut carol = app.client();
-    let r = carol
-        .post(
-            "/api/v1/session",
-            &json!({"username": "carol", "password": "carolpw", "project": "project-a"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    carol.csrf = Some(r.json::<json::Session>().csrf_token);
+    let r = sign_in_carol(&mut carol).await;
     let id = session_id(&r);
     // The audit caches a second token in the session.
     let audit = carol.get("/api/v1/audit/access?format=json").await;
@@ -66,14 +58,11 @@ async fn no_token_is_at_rest_in_redis() {
     // A replica with another key cannot use the session: to it, there is none.
     let (_, other_key) = SessionKey::generate();
     let other = redis_app(&other_key).await;
-    // (A client of its own: the answer clears the cookie, and cookies ignore ports.)
-    let elsewhere = reqwest::Client::new()
-        .get(format!("{}/api/v1/session", other.base_url))
-        .header("Cookie", format!("glimpse_session={id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED);
+    // (A browser of its own: the answer clears the cookie, and cookies ignore ports.)
+    assert_eq!(
+        session_status(&other.base_url, "glimpse_session", &id).await,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(carol.session().await.user.name, "carol");
     assert_eq!(
         carol.delete("/api/v1/session").await.status,

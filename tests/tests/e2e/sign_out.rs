@@ -80,7 +80,19 @@ pub async fn keystone_accepts(token: &str) -> bool {
     }
 }
 
-async fn sign_in_carol(client: &mut Client) -> Reply {
+/// `GET /api/v1/session` from a browser holding only the session cookie `name=id`.
+pub async fn session_status(base_url: &str, name: &str, id: &Id) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{base_url}/api/v1/session"))
+        .header("Cookie", format!("{name}={id}"))
+        .send()
+        .await
+        .expect("glimpse answers")
+        .status()
+}
+
+/// carol, signed in to project-a; the reply carries her session cookie.
+pub async fn sign_in_carol(client: &mut Client) -> Reply {
     let r = client
         .post(
             "/api/v1/session",

@@ -28,6 +28,13 @@ async fn attempt(
     }
 }
 
+/// A wrong sign-in of a fresh username, forwarded for `addr`: refused by Keystone, not throttled.
+async fn refused(app: &TestApp, addr: &str) {
+    attempt(app, &unique("nobody"), "x", Some(addr))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
 /// Asserts a `rate_limited` answer and returns its `retry_after`.
 fn limited(r: &Reply) -> u64 {
     let err = r.error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
@@ -76,14 +83,7 @@ async fn sign_in_is_throttled_per_address_and_forwarded_for_is_believed_from_tru
     // Not behind a proxy: X-Forwarded-For is the client's say-so and changes nothing.
     let app = spawn_app_with(|c| c.sign_in_limits = limits(3, 100)).await;
     for i in 0..3 {
-        attempt(
-            &app,
-            &unique("nobody"),
-            "x",
-            Some(&format!("198.51.100.{i}")),
-        )
-        .await
-        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        refused(&app, &format!("198.51.100.{i}")).await;
     }
     limited(&attempt(&app, &unique("nobody"), "x", Some("198.51.100.99")).await);
 
@@ -94,28 +94,12 @@ async fn sign_in_is_throttled_per_address_and_forwarded_for_is_believed_from_tru
     })
     .await;
     for i in 0..5 {
-        attempt(
-            &app,
-            &unique("nobody"),
-            "x",
-            Some(&format!("198.51.100.{i}")),
-        )
-        .await
-        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        refused(&app, &format!("198.51.100.{i}")).await;
     }
     // A client's forged first entry is skipped: the proxy appended the address it saw.
     for _ in 0..2 {
-        attempt(
-            &app,
-            &unique("nobody"),
-            "x",
-            Some("203.0.113.5, 198.51.100.0"),
-        )
-        .await
-        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        refused(&app, "203.0.113.5, 198.51.100.0").await;
     }
     limited(&attempt(&app, &unique("nobody"), "x", Some("198.51.100.0")).await);
-    attempt(&app, &unique("nobody"), "x", Some("198.51.100.200"))
-        .await
-        .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    refused(&app, "198.51.100.200").await;
 }
