@@ -3,7 +3,7 @@
 //! OpenStack's own words never do either: they are logged, and the client reads Glimpse's.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use json::ErrorCode;
 
@@ -44,6 +44,9 @@ pub enum Error {
         "An access audit is already running in this session. Wait for it to finish (or stop it), then start another."
     )]
     AuditRunning,
+    /// Too many attempts; trying again after `retry_after` seconds makes sense.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
     #[error("{0}")]
     UpstreamUnavailable(String),
     #[error("{0}")]
@@ -89,6 +92,7 @@ impl Error {
             }
             Self::MemberQuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnknownRegion(_) => StatusCode::BAD_REQUEST,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -108,6 +112,7 @@ impl Error {
             Self::MemberQuotaExceeded { .. } => ErrorCode::MemberQuotaExceeded,
             Self::UnknownRegion(_) => ErrorCode::UnknownRegion,
             Self::AuditRunning => ErrorCode::AuditRunning,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
             Self::UpstreamTimeout(_) => ErrorCode::UpstreamTimeout,
             Self::LogUnavailable(_) => ErrorCode::LogUnavailable,
@@ -129,6 +134,7 @@ impl Error {
                 body.limit = *limit;
             }
             Self::MemberQuotaExceeded { limit, .. } => body.limit = *limit,
+            Self::RateLimited { retry_after, .. } => body.retry_after = Some(*retry_after),
             _ => {}
         }
         body
@@ -150,7 +156,13 @@ impl IntoResponse for Error {
             _ => tracing::debug!(code = %self.code(), "{self}"),
         }
         let body = json::ErrorResponse { error: self.body() };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Self::RateLimited { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        response
     }
 }
 

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use crate::fakes::Proxy;
 use crate::harness::{
-    InternalEndpoint, OpenStack, cloud, glimpse_binary, project_id, services_up, sign_in_at,
-    spawn_app_with, through_internal_endpoint, unique,
+    Client, InternalEndpoint, OpenStack, cloud, glimpse_binary, project_id, services_up,
+    sign_in_at, spawn_app_with, through_internal_endpoint, unique,
 };
 
 /// A `glimpse serve` process of the built binary.
@@ -129,8 +129,7 @@ impl Change {
 }
 
 /// Every event of the log, as alice sees them.
-async fn events(base_url: &str) -> Vec<ActivityEvent> {
-    let alice = sign_in_at(base_url, "alice", "project-a").await;
+async fn events(alice: &Client) -> Vec<ActivityEvent> {
     let r = alice.get("/api/v1/audit/events?limit=1000").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.json::<EventList>().events
@@ -217,9 +216,10 @@ async fn kill_9_mid_burst_loses_nothing() {
     // Restart on the same database: every unfinished change is reconciled.
     proxy.hold_changes_after(None);
     let second = Process::start(dir.path(), &settings);
+    let alice = sign_in_at(&second.base_url, "alice", "project-a").await;
     let mut waited = Duration::ZERO;
     let log = loop {
-        let log = events(&second.base_url).await;
+        let log = events(&alice).await;
         if log.len() == changes.len() && log.iter().all(|e| e.outcome.is_some()) {
             break log;
         }

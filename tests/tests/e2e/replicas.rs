@@ -1,6 +1,7 @@
 //! Several Glimpse replicas behind one address: sessions in the machine's real Redis, the
 //! activity log in its real PostgreSQL, so any replica serves any request.
 
+use glimpse::session_store::SessionKey;
 use json::{AddMembers, EventList};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -13,10 +14,14 @@ use crate::harness::{OpenStack, project_id, spawn_app_with, unique};
 async fn two_replicas_share_sessions_and_the_log() {
     let schema = Schema::create().await;
     let url = schema.url.clone();
+    // Every replica seals sessions with the same key.
+    let (key, _) = SessionKey::generate();
     let replica = |url: String| {
+        let key = key.clone();
         spawn_app_with(move |c| {
             c.database = url;
             c.session_store = Some("redis://127.0.0.1:6379".into());
+            c.session_key = Some(key);
         })
     };
     let a = replica(url.clone()).await;
