@@ -40,8 +40,7 @@ where
             .map_err(|(_, msg)| Error::Internal(anyhow::anyhow!("session layer missing: {msg}")))?;
         let mut data: UserSession = session
             .get(KEY)
-            .await
-            .map_err(|e| Error::Internal(e.into()))?
+            .await?
             .ok_or_else(|| Error::Unauthenticated("You are not signed in.".into()))?;
         // A 401 ends the session (`end_session_on_401`), revoking what it holds.
         if data.expired() {

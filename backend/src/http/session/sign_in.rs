@@ -65,10 +65,7 @@ pub(super) async fn sign_in(
         revoke_all(&app, &previous).await;
     }
     // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    session.cycle_id().await?;
     store(&session, &data).await?;
     tracing::info!(user = %data.user.name, project = %data.project.name, "signed in");
     Ok(Json(data.to_json()))

@@ -143,10 +143,7 @@ pub(super) fn user_session(
 }
 
 pub(super) async fn store(session: &Session, data: &UserSession) -> Result<()> {
-    session
-        .insert(KEY, data)
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    session.insert(KEY, data).await?;
     // The store forgets the session when it ends: idle too long, or its token expired.
     session.set_expiry(Some(Expiry::AtDateTime(data.ends_at())));
     Ok(())
@@ -171,5 +168,5 @@ pub(super) async fn end(app: &AppState, session: &Session) -> Result<()> {
     if let Ok(Some(data)) = session.get::<UserSession>(KEY).await {
         revoke_all(app, &data).await;
     }
-    session.flush().await.map_err(|e| Error::Internal(e.into()))
+    Ok(session.flush().await?)
 }
