@@ -1,0 +1,177 @@
+//! The UI's words in seven languages: the messages of `frontend/locales/<lang>.json` (one file
+//! per language, which a translator edits without reading Rust), the language in use, and
+//! plural forms by the CLDR rules of that language.
+//!
+//! Written by hand rather than with `leptos_i18n` or Fluent because the size budget forbids
+//! them (350 KB gzip for wasm + js + css + one locale; the figures are in README.md): the
+//! locale files are plain JSON that the wasm's serde_json already reads, only the language in
+//! use is downloaded, and the CLDR plural rules come from the browser (`Intl.PluralRules`,
+//! which costs nothing in the wasm) — natively, for the unit tests, from `intl_pluralrules`.
+//!
+//! Keys are checked at compile time: `Key` is generated from `en.json` (see `build.rs`), and the
+//! unit tests fail on a key, placeholder or plural form missing from any other locale.
+
+mod intl;
+mod lang;
+mod load;
+
+use std::cell::RefCell;
+
+use leptos::prelude::*;
+
+pub use intl::{date_time, date_time_seconds, number, relative, unit_number};
+pub use lang::Lang;
+pub use load::{choose, start};
+
+include!(concat!(env!("OUT_DIR"), "/keys.rs"));
+
+impl Key {
+    pub fn name(self) -> &'static str {
+        NAMES[self as usize]
+    }
+
+    /// The key called `name`, for messages chosen by a code (errors, statuses).
+    pub fn named(name: &str) -> Option<Key> {
+        NAMES.binary_search(&name).ok().map(|i| ALL[i])
+    }
+}
+
+/// One message: a text with `{placeholders}`, or one text per CLDR plural category.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Text {
+    Plain(String),
+    Plural(Vec<(String, String)>),
+}
+
+/// The messages of one language, indexed by `Key`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Catalog {
+    pub lang: Lang,
+    texts: Vec<Option<Text>>,
+}
+
+impl Catalog {
+    /// Reads a locale file. Unknown keys are ignored; a missing one shows as its key.
+    pub fn parse(lang: Lang, json: &str) -> Result<Catalog, String> {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut texts = vec![None; NAMES.len()];
+        for (name, value) in map {
+            let Some(key) = Key::named(&name) else {
+                continue;
+            };
+            texts[key as usize] = match value {
+                serde_json::Value::String(s) => Some(Text::Plain(s)),
+                serde_json::Value::Object(forms) => Some(Text::Plural(
+                    forms
+                        .into_iter()
+                        .filter_map(|(c, v)| Some((c, v.as_str()?.to_owned())))
+                        .collect(),
+                )),
+                _ => None,
+            };
+        }
+        Ok(Catalog { lang, texts })
+    }
+
+    pub fn text(&self, key: Key) -> Option<&Text> {
+        self.texts.get(key as usize)?.as_ref()
+    }
+
+    /// The text of `key` for the count `n`, placeholders filled (`{n}` with `n` itself).
+    pub fn format(&self, key: Key, n: Option<f64>, args: &[(&str, &str)]) -> String {
+        let template = match (self.text(key), n) {
+            (None, _) => return key.name().to_owned(),
+            (Some(Text::Plain(s)), _) => s.as_str(),
+            (Some(Text::Plural(forms)), n) => {
+                let category = lang::plural_category(self.lang, n.unwrap_or(0.0));
+                let pick = |c: &str| forms.iter().find(|(k, _)| k == c).map(|(_, v)| v);
+                match pick(category).or_else(|| pick("other")) {
+                    Some(v) => v.as_str(),
+                    None => return key.name().to_owned(),
+                }
+            }
+        };
+        let count = n.map(|n| number(self.lang, n));
+        fill(template, count.as_deref(), args)
+    }
+}
+
+/// `template` with each `{name}` replaced by its value (`{n}` by `count`); an unknown
+/// placeholder stays as it is, for the unit tests to find.
+fn fill(template: &str, count: Option<&str>, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let name = &after[..close];
+        let value = match name {
+            "n" => count,
+            _ => args.iter().find(|(k, _)| *k == name).map(|(_, v)| *v),
+        };
+        match value {
+            Some(v) => out.push_str(v),
+            None => {
+                out.push('{');
+                out.push_str(name);
+                out.push('}');
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+thread_local! {
+    static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };
+    // Not a context: words are needed by async tasks and the API client, outside any owner.
+    static LANG: RwSignal<Lang> = RwSignal::new(Lang::En);
+}
+
+/// The language in use (reactive: a closure that reads it re-runs when it changes).
+pub fn lang() -> Lang {
+    LANG.with(|l| l.get())
+}
+
+/// Puts a catalog in use; every text on screen follows.
+pub fn install(catalog: Catalog) {
+    let lang = catalog.lang;
+    CATALOG.with(|c| *c.borrow_mut() = Some(catalog));
+    LANG.with(|l| l.set(lang));
+}
+
+fn with_catalog(key: Key, n: Option<f64>, args: &[(&str, &str)]) -> String {
+    LANG.with(|l| l.track());
+    CATALOG.with(|c| match c.borrow().as_ref() {
+        Some(catalog) => catalog.format(key, n, args),
+        None => key.name().to_owned(),
+    })
+}
+
+/// The text of `key` in the language in use (reactive).
+pub fn t(key: Key) -> String {
+    with_catalog(key, None, &[])
+}
+
+/// The text of `key` with its placeholders filled.
+pub fn tf(key: Key, args: &[(&str, &str)]) -> String {
+    with_catalog(key, None, args)
+}
+
+/// The plural form of `key` for `n`, `{n}` and the other placeholders filled.
+pub fn tn(key: Key, n: usize, args: &[(&str, &str)]) -> String {
+    with_catalog(key, Some(n as f64), args)
+}
+
+/// The text of `key` as a view or attribute value that follows the language.
+pub fn tr(key: Key) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    move || t(key)
+}
+
+#[cfg(test)]
+mod tests;
