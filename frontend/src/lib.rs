@@ -2,6 +2,7 @@
 //! Glimpse server's REST API on the same origin.
 
 pub mod api;
+pub mod change;
 pub mod components;
 pub mod format;
 pub mod i18n;

@@ -141,9 +141,9 @@ pub fn set_query(query: &str) {
 }
 
 /// Sets the document title to "`page` · Glimpse", following the language.
-pub fn page_title(page: impl Fn() -> String + 'static) {
+pub fn page_title(page: Signal<String>) {
     Effect::new(move |_| {
-        let title = crate::i18n::tf(crate::i18n::Key::AppTitle, &[("page", &page())]);
+        let title = crate::i18n::tf(crate::i18n::Key::AppTitle, &[("page", &page.get())]);
         document().set_title(&title);
     });
 }

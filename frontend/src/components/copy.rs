@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::i18n::{Key, t, tf};
+use crate::i18n::{Key, t, text, tf, tr};
 use crate::state::use_state;
 
 /// A small button that copies `text` to the clipboard and says so.
@@ -10,14 +10,14 @@ use crate::state::use_state;
 pub fn CopyButton(
     /// What to copy.
     #[prop(into)]
-    text: Signal<String>,
+    value: Signal<String>,
     /// The button's accessible name, e.g. "Copy project ID".
     label: Key,
 ) -> impl IntoView {
     let state = use_state();
     let copied = RwSignal::new(false);
     let on_click = move |_| {
-        let value = text.get_untracked();
+        let value = value.get_untracked();
         spawn_local(async move {
             let ok = match web_sys::window() {
                 Some(w) => JsFuture::from(w.navigator().clipboard().write_text(&value))
@@ -43,11 +43,11 @@ pub fn CopyButton(
         <button
             type="button"
             class="btn-icon"
-            aria-label=move || t(label)
-            title=move || t(label)
+            aria-label=tr(label)
+            title=tr(label)
             on:click=on_click
         >
-            {move || t(if copied.get() { Key::CopyDoneButton } else { Key::CopyButton })}
+            {text(move || t(if copied.get() { Key::CopyDoneButton } else { Key::CopyButton }))}
         </button>
     }
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::i18n::{Key, t};
+use crate::i18n::{Key, text, tr};
 use crate::msg::{self, Doing};
 
 /// A loading line with a spinner; `role=status` so screen readers hear it.
@@ -11,7 +11,7 @@ pub fn Loading(#[prop(optional)] text: Option<Key>) -> impl IntoView {
     view! {
         <p class="loading" role="status">
             <span class="spinner" aria-hidden="true"></span>
-            {move || t(text)}
+            {tr(text)}
         </p>
     }
 }
@@ -28,11 +28,11 @@ pub fn ErrorNote(
     let doing = doing.unwrap_or(Doing::Load);
     view! {
         <div class="error-note" role="alert">
-            <p>{move || msg::error(doing, &error)}</p>
+            <p>{text(move || msg::error(doing, &error))}</p>
             {retry.map(|retry| {
                 view! {
                     <button type="button" class="btn" on:click=move |_| retry.run(())>
-                        {move || t(Key::CommonTryAgain)}
+                        {tr(Key::CommonTryAgain)}
                     </button>
                 }
             })}
@@ -63,11 +63,7 @@ pub fn FailureLine(
 
 /// Nothing to show, said kindly.
 #[component]
-pub fn EmptyState<T, H>(title: T, hint: H) -> impl IntoView
-where
-    T: Fn() -> String + Send + Sync + 'static,
-    H: Fn() -> String + Send + Sync + 'static,
-{
+pub fn EmptyState(title: Signal<String>, hint: Signal<String>) -> impl IntoView {
     view! {
         <div class="empty">
             <p class="empty-title">{title}</p>

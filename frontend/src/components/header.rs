@@ -7,6 +7,7 @@ use crate::msg::{self, Doing};
 use crate::router::{Link, Route, navigate, use_location};
 use crate::state::use_state;
 use crate::api;
+use crate::change::{Run, change};
 
 /// The header bar: navigation, project and region switchers, the project ID to hand out,
 /// the language, the user and sign out.
@@ -36,10 +37,14 @@ pub fn Header() -> impl IntoView {
             .with(|s| s.as_ref().map(|s| s.regions.clone()).unwrap_or_default())
     };
 
-    let switch = Action::new_local(move |id: &String| {
-        let id = id.clone();
+    let switch = change();
+    let on_project = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        if id == project_id.get_untracked() || id.is_empty() {
+            return;
+        }
         let on_detail = matches!(location.route.get_untracked(), Route::Image(_));
-        async move {
+        switch.run(async move {
             match api::switch_project(&id).await {
                 Ok(session) => {
                     let name = session.project.name.clone();
@@ -52,13 +57,8 @@ pub fn Header() -> impl IntoView {
                 }
                 Err(e) => switch_failed(state, &e),
             }
-        }
-    });
-    let on_project = move |ev: leptos::ev::Event| {
-        let id = event_target_value(&ev);
-        if id != project_id.get_untracked() && !id.is_empty() {
-            switch.dispatch(id);
-        }
+            Ok(())
+        });
     };
 
     let on_region = move |ev: leptos::ev::Event| {
@@ -68,11 +68,7 @@ pub fn Header() -> impl IntoView {
         }
     };
 
-    let sign_out = Action::new_local(move |_: &()| async move {
-        let _ = api::sign_out().await;
-        state.signed_out();
-        navigate(&Route::SignIn.href());
-    });
+    let sign_out = change();
 
     let pending = move || state.pending.get().filter(|n| *n > 0);
     let my_images = Route::MyImages.href();
@@ -117,7 +113,12 @@ pub fn Header() -> impl IntoView {
                         class="btn btn-quiet"
                         prop:disabled=move || sign_out.pending().get()
                         on:click=move |_| {
-                            sign_out.dispatch(());
+                            sign_out.run(async move {
+                                let _ = api::sign_out().await;
+                                state.signed_out();
+                                navigate(&Route::SignIn.href());
+                                Ok(())
+                            })
                         }
                     >
                         {tr(Key::NavSignOut)}
@@ -151,7 +152,7 @@ pub fn Header() -> impl IntoView {
                 <div class="project-id">
                     <span class="muted">{tr(Key::NavProjectId)}</span>
                     <code id="current-project-id">{move || project_id.get()}</code>
-                    <CopyButton text=project_id label=Key::NavCopyProjectId />
+                    <CopyButton value=project_id label=Key::NavCopyProjectId />
                 </div>
                 <div class="field-inline">
                     <label for="region-switch">{tr(Key::NavRegion)}</label>

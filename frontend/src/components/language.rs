@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::change::{Run, change};
 use crate::i18n::{self, Key, Lang, tr};
 
 /// The language picker: each language by its own name. Switching keeps the page as it is
@@ -9,10 +10,13 @@ pub fn LanguagePicker(
     /// The select's id (the header's and the sign-in page's differ).
     id: &'static str,
 ) -> impl IntoView {
-    let choose = Action::new_local(|lang: &Lang| i18n::choose(*lang));
+    let choose = change();
     let on_change = move |ev: leptos::ev::Event| {
         if let Some(lang) = Lang::of(&event_target_value(&ev)) {
-            choose.dispatch(lang);
+            choose.run(async move {
+                i18n::choose(lang).await;
+                Ok(())
+            });
         }
     };
     view! {

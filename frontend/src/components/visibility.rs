@@ -3,9 +3,10 @@ use std::sync::Arc;
 use json::{ImageDetail, ImageUpdate, Visibility};
 use leptos::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::change::{Run, change};
 use crate::components::FailureLine;
-use crate::i18n::{Key, t, tf, tn};
+use crate::i18n::{Key, t, text, tf, tn, tr};
 use crate::msg::{self, Doing};
 use crate::state::{Confirm, use_state};
 
@@ -27,9 +28,11 @@ pub fn VisibilityControl(
     on_changed: Callback<ImageDetail>,
 ) -> impl IntoView {
     let state = use_state();
-    let change = Action::new_local(move |to: &Visibility| {
-        let (region, id, to) = (region.clone(), image_id.clone(), *to);
-        async move {
+    let target = StoredValue::new((region, image_id));
+    let change = change();
+    let set = move |to: Visibility| {
+        let (region, id) = target.get_value();
+        change.run(async move {
             let update = ImageUpdate {
                 visibility: Some(to),
                 protected: None,
@@ -41,15 +44,9 @@ pub fn VisibilityControl(
                 _ => tf(Key::ImagesMadePrivate, &[("name", &name)]),
             });
             on_changed.run(detail);
-            Ok::<_, ApiError>(())
-        }
-    });
-    let error = Signal::derive(move || {
-        if change.pending().get() {
-            return None;
-        }
-        change.value().get().and_then(Result::err)
-    });
+            Ok(())
+        })
+    };
 
     let make_private = move || {
         let name = name.get_untracked();
@@ -64,9 +61,7 @@ pub fn VisibilityControl(
             risk: Some(t(Key::ImagesMakePrivateRisk)),
             confirm_label: t(Key::ImagesMakePrivate),
             danger: true,
-            on_confirm: Arc::new(move || {
-                change.dispatch(Visibility::Private);
-            }),
+            on_confirm: Arc::new(move || set(Visibility::Private)),
         });
     };
     let class = move |primary: bool| match (in_row, primary) {
@@ -83,11 +78,9 @@ pub fn VisibilityControl(
                         type="button"
                         class=class(true)
                         prop:disabled=move || change.pending().get()
-                        on:click=move |_| {
-                            change.dispatch(Visibility::Shared);
-                        }
+                        on:click=move |_| set(Visibility::Shared)
                     >
-                        {move || t(Key::ImagesMakeShared)}
+                        {tr(Key::ImagesMakeShared)}
                     </button>
                 }
                     .into_any()
@@ -100,18 +93,18 @@ pub fn VisibilityControl(
                         prop:disabled=move || change.pending().get()
                         on:click=move |_| make_private()
                     >
-                        {move || t(Key::ImagesMakePrivate)}
+                        {tr(Key::ImagesMakePrivate)}
                     </button>
                 }
                     .into_any()
             }
             v if in_row => {
-                view! { <span class="muted">{move || msg::visibility_for_all(v)}</span> }.into_any()
+                view! { <span class="muted">{text(move || msg::visibility_for_all(v).unwrap_or_default())}</span> }.into_any()
             }
             _ => ().into_any(),
         }}
         <FailureLine
-            error=error
+            error=change.failure()
             doing=Doing::Visibility
             class=if in_row { "cell-error" } else { "form-error" }
         />

@@ -168,9 +168,16 @@ pub fn tn(key: Key, n: usize, args: &[(&str, &str)]) -> String {
     with_catalog(key, Some(n as f64), args)
 }
 
-/// The text of `key` as a view or attribute value that follows the language.
-pub fn tr(key: Key) -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    move || t(key)
+/// The text of `key` as a view or attribute value that follows the language. A `Signal`
+/// rather than a closure: one type for every text, so one instantiation of Leptos's
+/// rendering code instead of one per place (the wasm stays small).
+pub fn tr(key: Key) -> Signal<String> {
+    Signal::derive(move || t(key))
+}
+
+/// A text made by `f` (reactive: it follows the language and whatever `f` reads).
+pub fn text(f: impl Fn() -> String + Send + Sync + 'static) -> Signal<String> {
+    Signal::derive(f)
 }
 
 #[cfg(test)]

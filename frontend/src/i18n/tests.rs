@@ -31,11 +31,13 @@ fn all_placeholders(text: &Text) -> BTreeSet<String> {
     }
 }
 
-/// The plural categories a language uses for whole numbers, by its CLDR rules.
+/// The plural categories a language uses for whole numbers, by its CLDR rules, and "other"
+/// (the fallback, and Polish's form for fractions).
 fn categories(lang: Lang) -> BTreeSet<&'static str> {
     (0..2000)
         .chain([1_000_000, 2_000_000])
         .map(|n| lang::plural_category(lang, n as f64))
+        .chain(["other"])
         .collect()
 }
 

@@ -128,7 +128,7 @@ impl Seen {
 pub fn AccessAuditPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
-    page_title(|| t(Key::NavAccessAudit));
+    page_title(tr(Key::NavAccessAudit));
     let filter = Memo::new(move |_| Filter {
         region: location.param("region").unwrap_or_default(),
         owner: location.param("owner").unwrap_or_default(),

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
+use crate::change::{Run, change};
 use crate::components::{EmptyState, ErrorNote, FailureLine, Loading, options};
 use crate::format;
 use crate::i18n::{Key, t, tf, tn, tr};
@@ -86,7 +87,7 @@ enum Phase {
 pub fn ActivityPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
-    page_title(|| t(Key::NavActivity));
+    page_title(tr(Key::NavActivity));
     let filter = Memo::new(move |_| {
         let mut f = Filter::default();
         for name in FIELDS.into_iter().chain(["limit"]) {
@@ -149,26 +150,24 @@ pub fn ActivityPage() -> impl IntoView {
         });
     });
 
-    let load_more = leptos::prelude::Action::new_local(move |before: &i64| {
+    let load_more = change();
+    let more = move || {
+        let Some(before) = next.get_untracked() else {
+            return;
+        };
         let f = filter.get_untracked();
         let me = generation.get_value();
-        let before = before.to_string();
-        async move {
+        load_more.run(async move {
+            let before = before.to_string();
             let list = api::list_events(&f.query(&[("before", &before)])).await?;
             // Only if the filters are still those of this page of events.
             if generation.try_get_value() == Some(me) {
                 events.update(|e| e.extend(list.events));
                 next.set(list.next_before);
             }
-            Ok::<_, ApiError>(())
-        }
-    });
-    let more_error = Signal::derive(move || {
-        if load_more.pending().get() {
-            return None;
-        }
-        load_more.value().get().and_then(Result::err)
-    });
+            Ok(())
+        });
+    };
 
     // The API's complaint about one filter, shown under it.
     let field_error = move |name: &'static str| {
@@ -356,17 +355,13 @@ pub fn ActivityPage() -> impl IntoView {
                             </table>
                         </div>
                         <p class="muted small">{tr(Key::ActivityUnfinishedExplained)}</p>
-                        <FailureLine error=more_error doing=Doing::Load />
+                        <FailureLine error=load_more.failure() doing=Doing::Load />
                         <Show when=move || next.with(Option::is_some)>
                             <button
                                 type="button"
                                 class="btn"
                                 prop:disabled=move || load_more.pending().get()
-                                on:click=move |_| {
-                                    if let Some(before) = next.get_untracked() {
-                                        load_more.dispatch(before);
-                                    }
-                                }
+                                on:click=move |_| more()
                             >
                                 {tr(Key::ActivityLoadMore)}
                             </button>

@@ -7,7 +7,7 @@ use crate::components::{
     EmptyState, ErrorNote, Loading, MemberCounts, VisibilityBadge, VisibilityControl,
 };
 use crate::format;
-use crate::i18n::{Key, t, tf, tn, tr};
+use crate::i18n::{Key, text, tf, tn, tr};
 use crate::msg::{self, Doing};
 use crate::router::{Link, Route, page_title};
 use crate::state::{Scope, use_state};
@@ -20,7 +20,7 @@ const PARALLEL: usize = 6;
 #[component]
 pub fn MyImagesPage() -> impl IntoView {
     let state = use_state();
-    page_title(|| t(Key::NavMyImages));
+    page_title(tr(Key::NavMyImages));
     let images = LocalResource::new(move || {
         let scope = state.scope();
         async move {
@@ -98,8 +98,8 @@ struct Row {
 fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> impl IntoView {
     if images.is_empty() {
         let (project, region) = (scope.project_name.clone(), scope.region.clone());
-        let title = move || tf(Key::ImagesNone, &[("project", &project), ("region", &region)]);
-        return view! { <EmptyState title=title hint=|| t(Key::ImagesNoneHint) /> }
+        let title = text(move || tf(Key::ImagesNone, &[("project", &project), ("region", &region)]));
+        return view! { <EmptyState title=title hint=tr(Key::ImagesNoneHint) /> }
         .into_any();
     }
     let rows: Vec<Row> = images
@@ -192,7 +192,7 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
         <Show when=move || shown() == 0>
             <div class="empty">
                 <p class="empty-title">
-                    {move || tf(Key::ImagesNoMatch, &[("filter", filter.get().trim())])}
+                    {text(move || tf(Key::ImagesNoMatch, &[("filter", filter.get().trim())]))}
                 </p>
                 <p class="muted">{tr(Key::ImagesNoMatchHint)}</p>
             </div>
@@ -232,12 +232,12 @@ fn ImageRow(row: Row, region: String) -> impl IntoView {
             </td>
             <td>{move || image.with(|i| msg::image_status(&i.status))}</td>
             <td>{move || view! { <VisibilityBadge visibility=image.with(|i| i.visibility) /> }}</td>
-            <td class="num">{move || format::size(size)}</td>
+            <td class="num">{text(move || format::size(size))}</td>
             <td>
                 <time datetime=created.clone() title=created.clone()>
                     {
                         let created = created.clone();
-                        move || format::date_time(&created)
+                        text(move || format::date_time(&created))
                     }
                 </time>
             </td>
@@ -255,7 +255,7 @@ fn ImageRow(row: Row, region: String) -> impl IntoView {
                     Counts::Known(c) => c.view().into_any(),
                     Counts::Failed(e) => {
                         view! {
-                            <span class="text-error" title=move || msg::error(Doing::Load, &e)>
+                            <span class="text-error" title=text(move || msg::error(Doing::Load, &e))>
                                 {tr(Key::ImagesCountsFailed)}
                             </span>
                         }

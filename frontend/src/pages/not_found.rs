@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 
-use crate::i18n::{Key, t, tr};
+use crate::i18n::{Key, tr};
 use crate::router::{Link, Route, page_title};
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    page_title(|| t(Key::NotFoundTitle));
+    page_title(tr(Key::NotFoundTitle));
     view! {
         <section class="page narrow">
             <h1>{tr(Key::NotFoundTitle)}</h1>

@@ -4,9 +4,10 @@ use json::{Image, MemberStatus, MemberStatusFilter, OwnerFilter};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::change::{Run, change};
 use crate::components::{EmptyState, ErrorNote, FailureLine, Loading};
 use crate::format;
-use crate::i18n::{Key, t, tf, tn, tr};
+use crate::i18n::{Key, t, text, tf, tn, tr};
 use crate::msg::{self, Doing};
 use crate::pages::my_images::no_session;
 use crate::router::{Link, Route, navigate, page_title, use_location};
@@ -21,7 +22,7 @@ const PARALLEL: usize = 4;
 pub fn SharedWithUsPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
-    page_title(|| t(Key::NavSharedWithUs));
+    page_title(tr(Key::NavSharedWithUs));
     let tab = Memo::new(move |_| match location.param("status").as_deref() {
         Some("accepted") => MemberStatus::Accepted,
         Some("rejected") => MemberStatus::Rejected,
@@ -72,7 +73,7 @@ pub fn SharedWithUsPage() -> impl IntoView {
                     }
                 }
             >
-                {move || msg::member_status(status)}
+                {text(move || msg::member_status(status))}
                 {move || {
                     (status == MemberStatus::Pending)
                         .then(|| state.pending.get().filter(|n| *n > 0))
@@ -108,7 +109,7 @@ pub fn SharedWithUsPage() -> impl IntoView {
                 {MemberStatus::ALL.into_iter().map(tab_button).collect_view()}
             </div>
             <div id="offers-panel" role="tabpanel" aria-labelledby=move || format!("tab-{}", tab.get().as_str())>
-                <p class="explain">{move || msg::tab_explained(tab.get())}</p>
+                <p class="explain">{text(move || msg::tab_explained(tab.get()))}</p>
                 {move || match offers.get() {
                     None => view! { <Loading text=Key::CommonLoadingImages /> }.into_any(),
                     Some(Err(e)) => {
@@ -164,8 +165,8 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
         let project = scope.project_name.clone();
         return view! {
             <EmptyState
-                title=move || msg::no_offers(tab, &project)
-                hint=move || msg::no_offers_hint(tab)
+                title=text(move || msg::no_offers(tab, &project))
+                hint=text(move || msg::no_offers_hint(tab))
             />
         }
         .into_any();
@@ -185,10 +186,13 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
     let progress = RwSignal::new(Progress::default());
 
     // Sends the decision for each id, a few at a time; decided rows leave this tab.
-    let run = Action::new_local(move |(ids, decision): &(Vec<String>, MemberStatus)| {
-        let (ids, decision) = (ids.clone(), *decision);
-        let (region, project) = (scope.region.clone(), scope.project_id.clone());
-        async move {
+    let run = change();
+    let deciding = RwSignal::new(MemberStatus::Pending);
+    let where_ = StoredValue::new((scope.region.clone(), scope.project_id.clone()));
+    let decide = Callback::new(move |(ids, decision): (Vec<String>, MemberStatus)| {
+        let (region, project) = where_.get_value();
+        deciding.set(decision);
+        run.run(async move {
             let targets: Vec<Offer> = rows.with_untracked(|rows| {
                 rows.iter()
                     .filter(|r| ids.contains(&r.image.id))
@@ -232,7 +236,8 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                 (None, None) => {}
             }
             state.refresh_pending();
-        }
+            Ok(())
+        });
     });
     let running = run.pending();
 
@@ -258,20 +263,13 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                     type="button"
                     class=if decision == MemberStatus::Accepted { "btn btn-primary" } else { "btn" }
                     prop:disabled=move || n_selected() == 0 || running.get()
-                    on:click=move |_| {
-                        run.dispatch((selected.get_untracked(), decision));
-                    }
+                    on:click=move |_| decide.run((selected.get_untracked(), decision))
                 >
-                    {move || msg::bulk_button(decision)}
+                    {text(move || msg::bulk_button(decision))}
                 </button>
             }
         })
         .collect_view();
-    let decision_running = move || {
-        run.input()
-            .with(|i| i.as_ref().map(|(_, d)| *d))
-            .unwrap_or(MemberStatus::Pending)
-    };
 
     view! {
         <div class:hidden=move || rows.with(|r| r.is_empty())>
@@ -293,7 +291,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                     <span>
                         {move || {
                             let p = progress.get();
-                            msg::running(decision_running(), p.done, p.total)
+                            msg::running(deciding.get(), p.done, p.total)
                         }}
                     </span>
                 </div>
@@ -301,7 +299,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
         </div>
         <div class="table-wrap">
             <table class="table" id="offers">
-                <caption class="sr-only">{move || msg::member_status(tab)}</caption>
+                <caption class="sr-only">{text(move || msg::member_status(tab))}</caption>
                 <thead>
                     <tr>
                         <th scope="col" class="select">
@@ -323,7 +321,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                 </thead>
                 <tbody>
                     <For each=move || rows.get() key=|o| o.image.id.clone() let:offer>
-                        <OfferRow offer=offer tab=tab selected=selected run=run />
+                        <OfferRow offer=offer tab=tab selected=selected decide=decide running=running />
                     </For>
                 </tbody>
             </table>
@@ -331,8 +329,8 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
         </div>
         <Show when=move || rows.with(|r| r.is_empty())>
             <EmptyState
-                title=move || msg::all_decided(tab)
-                hint=move || msg::no_offers_hint(tab)
+                title=text(move || msg::all_decided(tab))
+                hint=text(move || msg::no_offers_hint(tab))
             />
         </Show>
     }
@@ -344,12 +342,13 @@ fn OfferRow(
     offer: Offer,
     tab: MemberStatus,
     selected: RwSignal<Vec<String>>,
-    run: Action<(Vec<String>, MemberStatus), ()>,
+    decide: Callback<(Vec<String>, MemberStatus)>,
+    running: Memo<bool>,
 ) -> impl IntoView {
     let id = offer.image.id.clone();
     let name = msg::image_name(offer.image.name.as_deref());
     let href = Route::Image(id.clone()).href();
-    let select_label = move || tf(Key::SharedSelect, &[("name", &name)]);
+    let select_label = text(move || tf(Key::SharedSelect, &[("name", &name)]));
     let name = msg::image_name(offer.image.name.as_deref());
     let owner_name = offer.image.owner_name.clone();
     let owner_id = offer.image.owner.clone().unwrap_or_default();
@@ -399,10 +398,10 @@ fn OfferRow(
                     None => view! { <code>{owner_id}</code> }.into_any(),
                 }}
             </td>
-            <td class="num">{move || format::size(size)}</td>
+            <td class="num">{text(move || format::size(size))}</td>
             <td>
-                <time datetime=since title=move || format::date_time(&since_title)>
-                    {move || format::ago(&since_ago)}
+                <time datetime=since title=text(move || format::date_time(&since_title))>
+                    {text(move || format::ago(&since_ago))}
                 </time>
             </td>
             <td class="actions">
@@ -414,12 +413,10 @@ fn OfferRow(
                             <button
                                 type="button"
                                 class=if decision == MemberStatus::Accepted { "btn btn-small btn-primary" } else { "btn btn-small" }
-                                prop:disabled=move || busy.get() || run.pending().get()
-                                on:click=move |_| {
-                                    run.dispatch((vec![id.clone()], decision));
-                                }
+                                prop:disabled=move || busy.get() || running.get()
+                                on:click=move |_| decide.run((vec![id.clone()], decision))
                             >
-                                {move || msg::decision_button(decision)}
+                                {text(move || msg::decision_button(decision))}
                             </button>
                         }
                     })

@@ -3,6 +3,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::change::{Run, change};
 use crate::components::LanguagePicker;
 use crate::i18n::{Key, t, tr};
 use crate::msg::{self, Doing};
@@ -30,7 +31,7 @@ enum Problem {
 pub fn SignInPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
-    page_title(|| t(Key::SignInTitle));
+    page_title(tr(Key::SignInTitle));
 
     let method = RwSignal::new(Method::Password);
     let username = RwSignal::new(String::new());
@@ -41,23 +42,7 @@ pub fn SignInPage() -> impl IntoView {
     let credential_secret = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<Problem>);
 
-    let sign_in = Action::new_local(move |request: &SignIn| {
-        let request = request.clone();
-        async move {
-            let result = api::sign_in(&request).await;
-            drop(request);
-            // Secrets never stay in the page longer than needed.
-            password.set(String::new());
-            credential_secret.set(String::new());
-            match result {
-                Ok(session) => {
-                    state.set_session(session);
-                    navigate(&next_path(untrack(|| location.param("next"))));
-                }
-                Err(e) => problem.set(Some(Problem::Refused(e))),
-            }
-        }
-    });
+    let sign_in = change();
     let busy = sign_in.pending();
 
     // Already signed in (say, the back button): go on.
@@ -103,7 +88,21 @@ pub fn SignInPage() -> impl IntoView {
             }
         };
         problem.set(None);
-        sign_in.dispatch(request);
+        sign_in.run(async move {
+            let result = api::sign_in(&request).await;
+            drop(request);
+            // Secrets never stay in the page longer than needed.
+            password.set(String::new());
+            credential_secret.set(String::new());
+            match result {
+                Ok(session) => {
+                    state.set_session(session);
+                    navigate(&next_path(untrack(|| location.param("next"))));
+                }
+                Err(e) => problem.set(Some(Problem::Refused(e))),
+            }
+            Ok(())
+        });
     };
     let error = problem;
 

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::members::MemberList;
 use crate::api::{self, ApiError};
+use crate::change::{Run, change};
 use crate::i18n::{Key, t, tf, tn, tr};
 use crate::msg::{self, Doing};
 use crate::state::{Confirm, Scope, use_state};
@@ -86,13 +87,6 @@ impl Problem {
     }
 }
 
-/// What to send: the IDs, and whether to make the image shared first.
-#[derive(Clone)]
-struct Request {
-    ids: Vec<String>,
-    share_first: bool,
-}
-
 /// Adds one project ID, or many pasted at once; a private image is made shared first, once
 /// the person agrees.
 #[component]
@@ -108,12 +102,13 @@ pub fn AddMembersForm(
     let problem = RwSignal::new(None::<Problem>);
     let report = RwSignal::new(Vec::<(String, Added)>::new());
 
-    let region = scope.region.clone();
-    let add = Action::new_local(move |request: &Request| {
-        let region = region.clone();
-        let Request { ids, share_first } = request.clone();
+    let region = StoredValue::new(scope.region.clone());
+    let add = change();
+    // Adds `ids`; makes the image shared first when asked to.
+    let send_ids = move |ids: Vec<String>, share_first: bool| {
+        let region = region.get_value();
         let image_id = image.with_untracked(|d| d.image.id.clone());
-        async move {
+        add.run(async move {
             if share_first {
                 let update = ImageUpdate {
                     visibility: Some(Visibility::Shared),
@@ -121,7 +116,10 @@ pub fn AddMembersForm(
                 };
                 match api::update_image(&region, &image_id, &update).await {
                     Ok(d) => image.set(d),
-                    Err(e) => return problem.set(Some(Problem::Refused(e))),
+                    Err(e) => {
+                        problem.set(Some(Problem::Refused(e)));
+                        return Ok(());
+                    }
                 }
             }
             let answers = match send(&region, &image_id, ids).await {
@@ -130,7 +128,8 @@ pub fn AddMembersForm(
                     if e.is(ErrorCode::ImageNotShared) {
                         image.update(|d| d.image.visibility = Visibility::Private);
                     }
-                    return problem.set(Some(Problem::Refused(e)));
+                    problem.set(Some(Problem::Refused(e)));
+                    return Ok(());
                 }
             };
             let single = answers.len() == 1;
@@ -167,8 +166,9 @@ pub fn AddMembersForm(
             if !single {
                 report.set(o.report);
             }
-        }
-    });
+            Ok(())
+        });
+    };
     let adding = add.pending();
 
     let own_project = scope.project_id.clone();
@@ -198,12 +198,7 @@ pub fn AddMembersForm(
             return;
         }
         match image.with_untracked(|d| d.image.visibility) {
-            Visibility::Shared => {
-                add.dispatch(Request {
-                    ids,
-                    share_first: false,
-                });
-            }
+            Visibility::Shared => send_ids(ids, false),
             Visibility::Private => {
                 let name = image.with_untracked(|d| msg::image_name(d.image.name.as_deref()));
                 state.ask(Confirm {
@@ -212,12 +207,7 @@ pub fn AddMembersForm(
                     risk: None,
                     confirm_label: t(Key::MembersShareFirstConfirm),
                     danger: false,
-                    on_confirm: Arc::new(move || {
-                        add.dispatch(Request {
-                            ids: ids.clone(),
-                            share_first: true,
-                        });
-                    }),
+                    on_confirm: Arc::new(move || send_ids(ids.clone(), true)),
                 });
             }
             v => problem.set(Some(Problem::NoMembers(v))),

@@ -6,9 +6,10 @@ use leptos::task::spawn_local;
 
 use super::add_members::AddMembersForm;
 use crate::api::{self, ApiError};
+use crate::change::{Run, change};
 use crate::components::{EmptyState, ErrorNote, FailureLine, Loading, MemberCounts, StatusBadge};
 use crate::format;
-use crate::i18n::{Key, t, tf, tr};
+use crate::i18n::{Key, t, text, tf, tr};
 use crate::msg::{self, Doing};
 use crate::state::{Confirm, Scope, use_state};
 
@@ -63,8 +64,8 @@ pub fn MembersPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView
                     let title = if is_shared.get() { Key::MembersNone } else { Key::MembersNonePrivate };
                     view! {
                         <EmptyState
-                            title=move || t(title)
-                            hint=|| t(Key::MembersNoneHint)
+                            title=tr(title)
+                            hint=tr(Key::MembersNoneHint)
                         />
                     }
                         .into_any()
@@ -123,11 +124,12 @@ fn MemberRow(
     let state = use_state();
     let name = member.member_name.clone();
     let member_id = member.member_id.clone();
-    let remove = Action::new_local(move |_: &()| {
-        let region = region.clone();
-        let (name, member_id) = (name.clone(), member_id.clone());
+    let remove = change();
+    let target = StoredValue::new((region, name, member_id));
+    let confirmed = move || {
+        let (region, name, member_id) = target.get_value();
         let image_id = image.with_untracked(|d| d.image.id.clone());
-        async move {
+        remove.run(async move {
             api::remove_member(&region, &image_id, &member_id).await?;
             let who = who(&name, &member_id);
             state.success(tf(Key::MembersRemoved, &[("who", &who)]));
@@ -137,9 +139,9 @@ fn MemberRow(
                     list.retain(|x| x.member_id != member_id);
                 }
             });
-            Ok::<_, ApiError>(())
-        }
-    });
+            Ok(())
+        });
+    };
     let (name, id) = (member.member_name.clone(), member.member_id.clone());
     let ask = move |_| {
         let who = who(&name, &id);
@@ -150,17 +152,9 @@ fn MemberRow(
             risk: Some(t(Key::MembersRemoveRisk)),
             confirm_label: t(Key::MembersRemoveConfirm),
             danger: true,
-            on_confirm: Arc::new(move || {
-                remove.dispatch(());
-            }),
+            on_confirm: Arc::new(confirmed),
         });
     };
-    let error = Signal::derive(move || {
-        if remove.pending().get() {
-            return None;
-        }
-        remove.value().get().and_then(Result::err)
-    });
     let (created, updated) = (member.created_at.clone(), member.updated_at.clone());
     let (created_at, updated_at) = (created.clone(), updated.clone());
 
@@ -179,13 +173,13 @@ fn MemberRow(
                 <StatusBadge status=member.status />
             </td>
             <td>
-                <time datetime=created.clone() title=move || format::date_time(&created)>
-                    {move || format::ago(&created_at)}
+                <time datetime=created.clone() title=text(move || format::date_time(&created))>
+                    {text(move || format::ago(&created_at))}
                 </time>
             </td>
             <td>
-                <time datetime=updated.clone() title=move || format::date_time(&updated)>
-                    {move || format::ago(&updated_at)}
+                <time datetime=updated.clone() title=text(move || format::date_time(&updated))>
+                    {text(move || format::ago(&updated_at))}
                 </time>
             </td>
             <td class="actions">
@@ -197,7 +191,7 @@ fn MemberRow(
                 >
                     {tr(Key::MembersRemove)}
                 </button>
-                <FailureLine error=error doing=Doing::RemoveMember class="cell-error" />
+                <FailureLine error=remove.failure() doing=Doing::RemoveMember class="cell-error" />
             </td>
         </tr>
     }

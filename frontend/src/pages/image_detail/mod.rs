@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::{CopyButton, ErrorNote, Loading, VisibilityBadge};
-use crate::i18n::{Key, t, tf, tr};
+use crate::i18n::{Key, t, text, tf, tr};
 use crate::msg;
 use crate::pages::my_images::no_session;
 use crate::router::{Link, Route, page_title};
@@ -36,10 +36,10 @@ pub fn ImageDetailPage(id: String) -> impl IntoView {
         }
     });
     // The page's title is the image's name once known.
-    page_title(move || match detail.get() {
+    page_title(text(move || match detail.get() {
         Some(Ok((_, d))) => msg::image_name(d.image.name.as_deref()),
         _ => t(Key::DetailCrumb),
-    });
+    }));
 
     view! {
         <section class="page">
@@ -51,7 +51,7 @@ pub fn ImageDetailPage(id: String) -> impl IntoView {
                         <Crumbs owned=true />
                         <h1>{tr(Key::DetailNotFound)}</h1>
                         <p class="muted">
-                            {move || tf(Key::DetailNotFoundHint, &[("region", &region)])}
+                            {text(move || tf(Key::DetailNotFoundHint, &[("region", &region)]))}
                         </p>
                     }
                         .into_any()
@@ -102,7 +102,7 @@ fn DetailBody(scope: Scope, detail: ImageDetail) -> impl IntoView {
                 <div class="id-line">
                     <span class="muted">{tr(Key::DetailId)}</span>
                     <code>{image_id.clone()}</code>
-                    <CopyButton text=image_id label=Key::CopyImageId />
+                    <CopyButton value=image_id label=Key::CopyImageId />
                 </div>
             </div>
             <div class="badges">

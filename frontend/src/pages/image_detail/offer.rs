@@ -2,9 +2,10 @@ use json::{ImageDetail, MemberStatus, MemberStatusFilter, OwnerFilter};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::change::{Run, change};
 use crate::components::{FailureLine, StatusBadge};
-use crate::i18n::{Key, tf, tr};
+use crate::i18n::{Key, text, tf, tr};
 use crate::msg::{self, Doing};
 use crate::state::{Scope, use_state};
 
@@ -35,36 +36,29 @@ pub fn OfferPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
         });
     }
 
-    let decide = Action::new_local(move |decision: &MemberStatus| {
-        let decision = *decision;
-        let (region, project) = (scope.region.clone(), scope.project_id.clone());
+    let change = change();
+    let where_ = StoredValue::new((scope.region.clone(), scope.project_id.clone()));
+    let decide = move |decision: MemberStatus| {
+        let (region, project) = where_.get_value();
         let (id, name) =
             image.with_untracked(|d| (d.image.id.clone(), msg::image_name(d.image.name.as_deref())));
-        async move {
+        change.run(async move {
             let m = api::decide(&region, &id, &project, decision).await?;
             image.update(|d| d.image.member_status = Some(m.status));
             state.success(msg::decided(decision, &name));
             state.refresh_pending();
-            Ok::<_, ApiError>(())
-        }
-    });
-    let error = Signal::derive(move || {
-        if decide.pending().get() {
-            return None;
-        }
-        decide.value().get().and_then(Result::err)
-    });
+            Ok(())
+        });
+    };
     let button = move |decision: MemberStatus| {
         view! {
             <button
                 type="button"
                 class=if decision == MemberStatus::Accepted { "btn btn-primary" } else { "btn" }
-                prop:disabled=move || decide.pending().get()
-                on:click=move |_| {
-                    decide.dispatch(decision);
-                }
+                prop:disabled=move || change.pending().get()
+                on:click=move |_| decide(decision)
             >
-                {move || msg::decision_button(decision)}
+                {text(move || msg::decision_button(decision))}
             </button>
         }
     };
@@ -72,7 +66,7 @@ pub fn OfferPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="offer-title">
             <h2 id="offer-title">{tr(Key::SharedTitle)}</h2>
-            <p>{move || tf(Key::SharedOfferedBy, &[("owner", &owner)])}</p>
+            <p>{text(move || tf(Key::SharedOfferedBy, &[("owner", &owner)]))}</p>
             {move || {
                 status()
                     .map(|s| {
@@ -93,7 +87,7 @@ pub fn OfferPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
                     })
             }}
             <p class="explain">{tr(Key::SharedDecisionExplained)}</p>
-            <FailureLine error=error doing=Doing::Decide />
+            <FailureLine error=change.failure() doing=Doing::Decide />
         </section>
     }
 }

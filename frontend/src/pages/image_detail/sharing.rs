@@ -1,9 +1,10 @@
 use json::{ImageDetail, ImageUpdate};
 use leptos::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::change::{Run, change};
 use crate::components::{FailureLine, VisibilityControl};
-use crate::i18n::{Key, tf, tr};
+use crate::i18n::{Key, text, tf, tr};
 use crate::msg::{self, Doing};
 use crate::state::{Scope, use_state};
 
@@ -17,9 +18,11 @@ pub fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView
 
     let region = scope.region.clone();
     let id = image_id.clone();
-    let protect = Action::new_local(move |on: &bool| {
-        let (region, id, on) = (region.clone(), id.clone(), *on);
-        async move {
+    let protect = change();
+    let target = StoredValue::new((region, id));
+    let set_protected = move |on: bool| {
+        let (region, id) = target.get_value();
+        protect.run(async move {
             let update = ImageUpdate {
                 visibility: None,
                 protected: Some(on),
@@ -39,17 +42,11 @@ pub fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView
                 Err(e) => {
                     // The switch goes back to what the image really is.
                     image.update(|_| {});
-                    Err::<(), ApiError>(e)
+                    Err(e)
                 }
             }
-        }
-    });
-    let protect_error = Signal::derive(move || {
-        if protect.pending().get() {
-            return None;
-        }
-        protect.value().get().and_then(Result::err)
-    });
+        });
+    };
 
     view! {
         <section class="card" aria-labelledby="sharing-title">
@@ -57,7 +54,7 @@ pub fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView
             <div class="setting">
                 <div class="setting-text">
                     <h3>{tr(Key::ColVisibility)}</h3>
-                    <p>{move || msg::visibility_explained(visibility.get())}</p>
+                    <p>{text(move || msg::visibility_explained(visibility.get()))}</p>
                 </div>
                 <div class="setting-control">
                     <VisibilityControl
@@ -80,16 +77,14 @@ pub fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView
                             aria-describedby="protected-hint"
                             prop:checked=move || image.with(|d| d.image.protected)
                             prop:disabled=move || protect.pending().get()
-                            on:change=move |ev| {
-                                protect.dispatch(event_target_checked(&ev));
-                            }
+                            on:change=move |ev| set_protected(event_target_checked(&ev))
                         />
                         <label for="protected">{tr(Key::DetailProtected)}</label>
                     </div>
                     <p id="protected-hint" class="hint">{tr(Key::DetailProtectedExplained)}</p>
                 </div>
             </div>
-            <FailureLine error=protect_error doing=Doing::Protect />
+            <FailureLine error=protect.failure() doing=Doing::Protect />
         </section>
     }
 }
