@@ -1,6 +1,7 @@
 //! Generates `Key`, one variant per message of `locales/en.json`, so that a key the English
 //! file lacks is a compile error (the unit tests check that every other locale has the same
-//! keys, placeholders and plural forms).
+//! keys, placeholders and plural forms). `Key as usize` is the key's rank in name order, which
+//! is also the order of the shipped locale files (lists: no key names to download).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -31,6 +32,15 @@ fn main() {
     let _ = writeln!(out, "pub const ALL: [Key; {}] = [", names.len());
     for name in &names {
         let _ = writeln!(out, "    Key::{},", variant(name));
+    }
+    out.push_str("];\n\n");
+    // The messages chosen by a name at run time (errors, by their code): only these names
+    // are in the wasm, as the shipped locale files are lists in key order (see xtask).
+    let dynamic: Vec<&&String> = names.iter().filter(|n| n.starts_with("error.")).collect();
+    out.push_str("/// The keys chosen by name at run time (`error.<code>[.<doing>]`), sorted.\n");
+    let _ = writeln!(out, "pub const BY_NAME: [(&str, Key); {}] = [", dynamic.len());
+    for name in &dynamic {
+        let _ = writeln!(out, "    ({name:?}, Key::{}),", variant(name));
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("keys.rs");

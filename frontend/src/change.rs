@@ -47,11 +47,11 @@ impl Run for Change {
 
     fn failure(&self) -> Signal<Option<ApiError>> {
         let this = *self;
-        Signal::derive(move || {
+        crate::i18n::derived(std::sync::Arc::new(move || {
             if this.pending().get() {
                 return None;
             }
             this.value().get().and_then(Result::err)
-        })
+        }))
     }
 }

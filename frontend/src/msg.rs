@@ -290,3 +290,93 @@ pub fn error(doing: Doing, e: &ApiError) -> String {
         None => e.message.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use json::{ErrorBody, ErrorCode};
+
+    use super::*;
+    use crate::i18n::{Catalog, Lang, install};
+
+    fn speak(lang: Lang) {
+        let path = format!("{}/locales/{}.json", env!("CARGO_MANIFEST_DIR"), lang.code());
+        let json = std::fs::read_to_string(path).expect("locale file");
+        install(Catalog::parse(lang, &json).expect("locale"));
+    }
+
+    fn too_many(retry_after: Option<u64>) -> ApiError {
+        let mut body = ErrorBody::new(ErrorCode::RateLimited, "Too many sign-in attempts.");
+        body.retry_after = retry_after;
+        ApiError::new(429, Some(body))
+    }
+
+    #[test]
+    fn too_many_sign_in_attempts_say_how_long_to_wait_in_the_users_words() {
+        speak(Lang::En);
+        assert_eq!(
+            error(Doing::SignIn, &too_many(Some(30))),
+            "Too many sign-in attempts. Try again in 30 seconds."
+        );
+        assert_eq!(
+            error(Doing::SignIn, &too_many(Some(1))),
+            "Too many sign-in attempts. Try again in 1 second."
+        );
+        assert_eq!(
+            error(Doing::SignIn, &too_many(Some(300))),
+            "Too many sign-in attempts. Try again in 5 minutes."
+        );
+        assert_eq!(
+            error(Doing::SignIn, &too_many(None)),
+            "Too many attempts. Wait a moment and try again."
+        );
+        speak(Lang::De);
+        assert_eq!(
+            error(Doing::SignIn, &too_many(Some(30))),
+            "Zu viele Anmeldeversuche. Versuchen Sie es in 30 Sekunden erneut."
+        );
+        speak(Lang::Pl);
+        assert_eq!(
+            error(Doing::SignIn, &too_many(Some(2))),
+            "Zbyt wiele prób logowania. Spróbuj ponownie za 2 sekundy."
+        );
+        assert_eq!(
+            error(Doing::SignIn, &too_many(Some(5))),
+            "Zbyt wiele prób logowania. Spróbuj ponownie za 5 sekund."
+        );
+        assert_eq!(
+            error(Doing::SignIn, &too_many(Some(1))),
+            "Zbyt wiele prób logowania. Spróbuj ponownie za 1 sekundę."
+        );
+    }
+
+    #[test]
+    fn errors_are_worded_for_what_was_being_done() {
+        speak(Lang::En);
+        let forbidden = ApiError::code(403, ErrorCode::Forbidden);
+        assert!(error(Doing::AddMember, &forbidden).starts_with("Only the image’s owner can add"));
+        assert_eq!(
+            error(Doing::Load, &forbidden),
+            "OpenStack does not allow your project to do this."
+        );
+        let mut quota = ErrorBody::new(ErrorCode::MemberQuotaExceeded, "");
+        quota.limit = Some(128);
+        assert!(error(Doing::AddMember, &ApiError::new(413, Some(quota))).contains("(128)"));
+        let mut bad_to = ErrorBody::new(ErrorCode::InvalidInput, "to: must not be before from");
+        bad_to.field = Some("to".into());
+        assert_eq!(
+            error(Doing::Filter, &ApiError::new(400, Some(bad_to))),
+            "Enter a valid date and time, no earlier than “From”."
+        );
+        assert_eq!(error(Doing::Load, &ApiError::new(0, None)), t(Key::ErrorNetwork));
+        assert!(error(Doing::Load, &ApiError::new(502, None)).contains("did not answer in time"));
+    }
+
+    #[test]
+    fn a_code_this_ui_does_not_know_shows_the_servers_message() {
+        speak(Lang::Fr);
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"code":"audit_running","message":"An audit is running."}"#)
+                .unwrap();
+        assert_eq!(error(Doing::Load, &ApiError::new(409, Some(body))), "An audit is running.");
+    }
+}

@@ -10,7 +10,8 @@
 //!
 //! Tools: the `wasm32-unknown-unknown` target, `wasm-bindgen` of exactly the version the
 //! frontend pins, and for release builds a `wasm-opt` of binaryen 120 or newer (Debian's 108
-//! miscompiles modern Rust output), installed from npm into a cache directory.
+//! miscompiles modern Rust output) and terser (to minify the JavaScript glue), both installed
+//! from npm into a cache directory.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -26,6 +27,8 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.129";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const RUSTFLAGS_VAR: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 const BINARYEN_NPM: &str = "binaryen@132";
+/// Minifies the wasm-bindgen glue (8 KB gzip as generated) in release builds.
+const TERSER_NPM: &str = "terser@5.51.4";
 const MIN_WASM_OPT: u32 = 120;
 /// The wasm features rustc's wasm32 target emits by default, for wasm-opt to keep.
 const WASM_FEATURES: &[&str] = &[
@@ -108,7 +111,6 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
         module = optimized;
     }
 
-    // 4. The site: hashed assets, boot script, index.html.
     let site = target_dir.join("web");
     let assets = site.join("assets");
     if assets.exists() {
@@ -116,10 +118,27 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     }
     fs::create_dir_all(&assets)?;
 
+    // 4. terser, for release builds: the glue's JavaScript, minified.
+    let glue = if release {
+        let minified = staging.join("glimpse.min.js");
+        let status = Command::new(terser()?)
+            .arg(&glue)
+            .args(["--module", "--compress", "--mangle", "--comments", "false", "-o"])
+            .arg(&minified)
+            .status()
+            .context("running terser")?;
+        ensure!(status.success(), "terser failed");
+        minified
+    } else {
+        glue
+    };
+
+    // 5. The site: hashed assets, boot script, index.html.
     let frontend = workspace_root.join("frontend");
     let glue_bytes = fs::read(&glue)?;
     let wasm_bytes = fs::read(&module)?;
-    let css_bytes = fs::read(frontend.join("style.css")).context("reading frontend/style.css")?;
+    let css = fs::read_to_string(frontend.join("style.css")).context("reading frontend/style.css")?;
+    let css_bytes = minify_css(&css).into_bytes();
 
     let js_name = format!("glimpse-{}.js", short_hash(&[&glue_bytes, &wasm_bytes]));
     let wasm_name = format!("glimpse-{}_bg.wasm", short_hash(&[&wasm_bytes]));
@@ -202,8 +221,10 @@ pub fn ensure_tools() -> Result<()> {
         );
     }
 
-    // wasm-opt.
+    // wasm-opt, terser, and axe-core for the browser tests.
     wasm_opt()?;
+    terser()?;
+    axe_core()?;
     Ok(())
 }
 
@@ -259,6 +280,46 @@ fn wasm_opt() -> Result<PathBuf> {
         "npm installed binaryen {version}; {MIN_WASM_OPT} or newer is needed"
     );
     Ok(npm_bin)
+}
+
+/// terser from npm (installed when missing).
+fn terser() -> Result<PathBuf> {
+    npm_package("npm-terser", TERSER_NPM, ".bin/terser")
+}
+
+/// The pinned axe-core, for the browser tests' accessibility checks (run in the page by
+/// WebDriver, so the page's CSP does not apply to it).
+pub const AXE_NPM: &str = "axe-core@4.14.1";
+
+/// axe-core's script, from npm (installed when missing).
+pub fn axe_core() -> Result<PathBuf> {
+    npm_package("npm-axe", AXE_NPM, "axe-core/axe.min.js")
+}
+
+/// `file` (under `node_modules/`) of the npm package `spec` ("name@version"), installed into
+/// its own prefix of the cache when missing or of another version.
+fn npm_package(dir: &str, spec: &str, file: &str) -> Result<PathBuf> {
+    let (name, version) = spec.rsplit_once('@').context("an npm spec is name@version")?;
+    let prefix = cache_dir().join(dir);
+    let modules = prefix.join("node_modules");
+    let installed = fs::read_to_string(modules.join(name).join("package.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_owned));
+    let path = modules.join(file);
+    if installed.as_deref() == Some(version) && path.exists() {
+        return Ok(path);
+    }
+    eprintln!("xtask: installing {spec} from npm into {}", prefix.display());
+    fs::create_dir_all(&prefix)?;
+    run(Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args(["--no-audit", "--no-fund", "--no-save", "--loglevel=error", spec]))
+    .with_context(|| format!("installing {spec} with npm (is node/npm installed?)"))?;
+    ensure!(path.exists(), "{} is missing after npm install", path.display());
+    Ok(path)
 }
 
 /// "wasm-opt version 132 (version_132)" → 132.
@@ -328,6 +389,36 @@ fn gzip(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The stylesheet without its comments and needless whitespace (a few KB fewer; a rule's
+/// text is left as written, so nothing changes meaning).
+fn minify_css(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start + 2..].split_once("*/").map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut tight = String::with_capacity(collapsed.len());
+    let chars: Vec<char> = collapsed.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // Spaces around braces, semicolons and child combinators, and after colons and commas,
+        // are not needed (no selector has a space right after a colon).
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            if matches!(prev, Some('{' | '}' | ';' | ',' | '>' | ':'))
+                || matches!(next, Some('{' | '}' | ';' | '>'))
+            {
+                continue;
+            }
+        }
+        tight.push(c);
+    }
+    tight
+}
+
 /// A locale file as shipped: minified, named by its language and content hash.
 struct Locale {
     lang: String,
@@ -349,6 +440,9 @@ fn locales(dir: &Path) -> Result<Vec<Locale>> {
     }
     found.sort_by_key(|p| (!p.ends_with("en.json"), p.clone()));
     let mut locales = Vec::new();
+    // English's keys, in name order: the order of every shipped list (frontend/build.rs
+    // numbers the keys the same way).
+    let mut keys: Vec<String> = Vec::new();
     for path in found {
         let lang = path
             .file_stem()
@@ -366,7 +460,18 @@ fn locales(dir: &Path) -> Result<Vec<Locale>> {
                 .with_context(|| format!("{} has no {key}", path.display()))
         };
         let (starting, failed) = (word("app.starting")?, word("app.failed")?);
-        let json = serde_json::to_string(&value)?;
+        if keys.is_empty() {
+            keys = value.keys().cloned().collect();
+        }
+        let theirs: Vec<&String> = value.keys().collect();
+        ensure!(
+            theirs.iter().copied().eq(keys.iter()),
+            "{} does not have exactly the keys of en.json (the frontend's unit tests say which)",
+            path.display()
+        );
+        // Shipped as a list in key order: the key names are not downloaded.
+        let list: Vec<&serde_json::Value> = keys.iter().map(|k| &value[k]).collect();
+        let json = serde_json::to_string(&list)?;
         let file = format!("locale-{lang}-{}.json", short_hash(&[json.as_bytes()]));
         locales.push(Locale {
             lang,

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::components::{CopyButton, LanguagePicker};
-use crate::i18n::{Key, t, tf, tn, tr};
+use crate::i18n::{Key, t, text, tf, tn, tr};
 use crate::msg::{self, Doing};
 use crate::router::{Link, Route, navigate, use_location};
 use crate::state::use_state;
@@ -16,7 +16,7 @@ pub fn Header() -> impl IntoView {
     let state = use_state();
     let location = use_location();
 
-    let project_id = Signal::derive(move || {
+    let project_id = text(move || {
         state
             .session
             .with(|s| s.as_ref().map(|s| s.project.id.clone()).unwrap_or_default())

@@ -9,7 +9,7 @@ pub fn Toasts() -> impl IntoView {
     let state = use_state();
     view! {
         <div class="toasts" role="status" aria-live="polite" aria-label=tr(Key::ToastRegion)>
-            <For each=move || state.toasts.get() key=|t| t.id let:toast>
+            {move || state.toasts.get().into_iter().map(|toast| view! {
                 <div class=match toast.kind {
                     ToastKind::Success => "toast toast-success",
                     ToastKind::Error => "toast toast-error",
@@ -24,7 +24,7 @@ pub fn Toasts() -> impl IntoView {
                         "×"
                     </button>
                 </div>
-            </For>
+            }).collect_view()}
         </div>
     }
 }

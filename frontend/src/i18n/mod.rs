@@ -16,6 +16,7 @@ mod lang;
 mod load;
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 
@@ -30,9 +31,12 @@ impl Key {
         NAMES[self as usize]
     }
 
-    /// The key called `name`, for messages chosen by a code (errors, statuses).
+    /// The key called `name`, for the messages chosen by a code (errors).
     pub fn named(name: &str) -> Option<Key> {
-        NAMES.binary_search(&name).ok().map(|i| ALL[i])
+        BY_NAME
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| BY_NAME[i].1)
     }
 }
 
@@ -43,6 +47,21 @@ pub enum Text {
     Plural(Vec<(String, String)>),
 }
 
+impl Text {
+    fn of(value: serde_json::Value) -> Option<Text> {
+        match value {
+            serde_json::Value::String(s) => Some(Text::Plain(s)),
+            serde_json::Value::Object(forms) => Some(Text::Plural(
+                forms
+                    .into_iter()
+                    .filter_map(|(c, v)| Some((c, v.as_str()?.to_owned())))
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// The messages of one language, indexed by `Key`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Catalog {
@@ -51,26 +70,24 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads a locale file. Unknown keys are ignored; a missing one shows as its key.
+    /// Reads a locale file as shipped: a list of the messages in key order (see `Key`); or,
+    /// natively (the unit tests), as written: an object by key name.
     pub fn parse(lang: Lang, json: &str) -> Result<Catalog, String> {
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let mut texts = vec![None; NAMES.len()];
-        for (name, value) in map {
-            let Some(key) = Key::named(&name) else {
-                continue;
-            };
-            texts[key as usize] = match value {
-                serde_json::Value::String(s) => Some(Text::Plain(s)),
-                serde_json::Value::Object(forms) => Some(Text::Plural(
-                    forms
-                        .into_iter()
-                        .filter_map(|(c, v)| Some((c, v.as_str()?.to_owned())))
-                        .collect(),
-                )),
-                _ => None,
-            };
-        }
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let texts = match value {
+            serde_json::Value::Array(list) => list.into_iter().map(Text::of).collect(),
+            #[cfg(not(target_arch = "wasm32"))]
+            serde_json::Value::Object(map) => {
+                let mut texts = vec![None; NAMES.len()];
+                for (name, value) in map {
+                    if let Ok(i) = NAMES.binary_search(&name.as_str()) {
+                        texts[i] = Text::of(value);
+                    }
+                }
+                texts
+            }
+            _ => return Err("a locale file is a list of messages".into()),
+        };
         Ok(Catalog { lang, texts })
     }
 
@@ -81,20 +98,32 @@ impl Catalog {
     /// The text of `key` for the count `n`, placeholders filled (`{n}` with `n` itself).
     pub fn format(&self, key: Key, n: Option<f64>, args: &[(&str, &str)]) -> String {
         let template = match (self.text(key), n) {
-            (None, _) => return key.name().to_owned(),
+            (None, _) => return missing(key),
             (Some(Text::Plain(s)), _) => s.as_str(),
             (Some(Text::Plural(forms)), n) => {
                 let category = lang::plural_category(self.lang, n.unwrap_or(0.0));
                 let pick = |c: &str| forms.iter().find(|(k, _)| k == c).map(|(_, v)| v);
                 match pick(category).or_else(|| pick("other")) {
                     Some(v) => v.as_str(),
-                    None => return key.name().to_owned(),
+                    None => return missing(key),
                 }
             }
         };
         let count = n.map(|n| number(self.lang, n));
         fill(template, count.as_deref(), args)
     }
+}
+
+/// What a message missing from its locale shows (the build and the unit tests see that none
+/// is): its key natively, nothing in the wasm, which carries no key names.
+fn missing(key: Key) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = key;
+        String::new()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    key.name().to_owned()
 }
 
 /// `template` with each `{name}` replaced by its value (`{n}` by `count`); an unknown
@@ -109,10 +138,11 @@ fn fill(template: &str, count: Option<&str>, args: &[(&str, &str)]) -> String {
             break;
         };
         let name = &after[..close];
-        let value = match name {
-            "n" => count,
-            _ => args.iter().find(|(k, _)| *k == name).map(|(_, v)| *v),
-        };
+        let value = args
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+            .or(if name == "n" { count } else { None });
         match value {
             Some(v) => out.push_str(v),
             None => {
@@ -149,7 +179,7 @@ fn with_catalog(key: Key, n: Option<f64>, args: &[(&str, &str)]) -> String {
     LANG.with(|l| l.track());
     CATALOG.with(|c| match c.borrow().as_ref() {
         Some(catalog) => catalog.format(key, n, args),
-        None => key.name().to_owned(),
+        None => missing(key),
     })
 }
 
@@ -172,12 +202,18 @@ pub fn tn(key: Key, n: usize, args: &[(&str, &str)]) -> String {
 /// rather than a closure: one type for every text, so one instantiation of Leptos's
 /// rendering code instead of one per place (the wasm stays small).
 pub fn tr(key: Key) -> Signal<String> {
-    Signal::derive(move || t(key))
+    text(move || t(key))
 }
 
-/// A text made by `f` (reactive: it follows the language and whatever `f` reads).
+/// A text made by `f` (reactive: it follows the language and whatever `f` reads). `f` is
+/// boxed at once, so that only this line is generic.
 pub fn text(f: impl Fn() -> String + Send + Sync + 'static) -> Signal<String> {
-    Signal::derive(f)
+    derived(Arc::new(f))
+}
+
+/// A value made by `f`, as a `Signal` (one instantiation per value type).
+pub fn derived<T: Send + Sync + 'static>(f: Arc<dyn Fn() -> T + Send + Sync>) -> Signal<T> {
+    Signal::derive(move || f())
 }
 
 #[cfg(test)]

@@ -658,3 +658,80 @@ impl<'a> Matrix<'a> {
         .into_any()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use json::Visibility;
+
+    use super::*;
+
+    fn row(image: &str, member: &str, status: MemberStatus, protected: bool) -> AccessRow {
+        AccessRow {
+            region: "RegionOne".into(),
+            image_id: format!("id-{image}"),
+            image_name: Some(image.into()),
+            owner_id: "owner".into(),
+            owner_name: Some("project-a".into()),
+            member_id: member.into(),
+            member_name: (member != "junk").then(|| format!("name-{member}")),
+            status,
+            created_at: "2025-01-01T00:00:00Z".into(),
+            updated_at: "2025-01-02T00:00:00Z".into(),
+            visibility: Visibility::Shared,
+            protected,
+            member_known: member != "junk",
+        }
+    }
+
+    #[test]
+    fn the_matrix_has_a_line_per_image_and_a_column_per_member() {
+        let rows = vec![
+            row("zeta", "b", MemberStatus::Pending, true),
+            row("alpha", "c", MemberStatus::Accepted, false),
+            row("zeta", "c", MemberStatus::Rejected, true),
+            row("alpha", "junk", MemberStatus::Pending, false),
+        ];
+        let seen = Seen::default();
+        let m = Matrix::of(&rows, &seen);
+        let lines: Vec<(&str, usize)> = m
+            .lines
+            .iter()
+            .map(|l| (l.row.image_name.as_deref().unwrap(), l.members.len()))
+            .collect();
+        assert_eq!(lines, [("alpha", 2), ("zeta", 2)], "images by name, members grouped");
+        // Named members first, by name; the unnamed (unverified) one last, by its short id.
+        let columns: Vec<&str> = m.columns.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(columns, ["b", "c", "junk"]);
+        assert!(!m.columns[2].known && !m.columns[2].named);
+        // At risk: accepted by a member and not protected.
+        assert!(m.lines[0].at_risk, "alpha is accepted by c and unprotected");
+        assert!(!m.lines[1].at_risk, "zeta is protected");
+    }
+
+    #[test]
+    fn what_was_seen_feeds_the_filters_choices() {
+        let mut seen = Seen::default();
+        assert!(seen.take(&[row("x", "b", MemberStatus::Pending, false)]));
+        assert!(!seen.take(&[row("x", "b", MemberStatus::Accepted, false)]), "nothing new");
+        assert!(seen.take(&[row("y", "junk", MemberStatus::Pending, false)]));
+        let choices = seen.choices(&seen.members.clone(), "All");
+        assert_eq!(choices[0], (String::new(), "All".to_owned()));
+        // Projects by name first; an id without a name after them.
+        assert_eq!(choices[1], ("b".to_owned(), "name-b".to_owned()));
+        assert_eq!(choices[2], ("junk".to_owned(), "junk".to_owned()));
+        assert_eq!(seen.owners, ["owner"]);
+    }
+
+    #[test]
+    fn filters_go_in_the_query_string() {
+        let f = Filter {
+            region: "RegionOne".into(),
+            status: "accepted".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.query("csv"), "region=RegionOne&status=accepted&format=csv");
+        assert!(!f.is_empty());
+        assert!(Filter::default().is_empty());
+        assert_eq!(short_id("0123456789abcdef"), "01234567\u{2026}");
+    }
+}

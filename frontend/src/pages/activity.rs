@@ -437,3 +437,45 @@ fn event_row(e: ActivityEvent, projects: &[json::NamedRef]) -> AnyView {
     }
     .into_any()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_filter_field_is_its_query_parameter() {
+        let mut f = Filter::default();
+        for (i, name) in FIELDS.into_iter().enumerate() {
+            *f.get(name) = format!("v{i}");
+        }
+        for (i, name) in FIELDS.into_iter().enumerate() {
+            assert_eq!(f.value(name), format!("v{i}"), "{name}");
+        }
+        assert_eq!(
+            f.query(&[("before", "42")]),
+            "from=v0&to=v1&user=v2&project=v3&image=v4&action=v5&outcome=v6&before=42"
+        );
+    }
+
+    #[test]
+    fn the_page_size_is_no_filter() {
+        let f = Filter {
+            limit: "2".into(),
+            ..Filter::default()
+        };
+        assert!(f.is_empty());
+        assert_eq!(f.query(&[]), "limit=2");
+        let f = Filter {
+            outcome: "failed".into(),
+            ..f
+        };
+        assert!(!f.is_empty());
+    }
+
+    #[test]
+    fn the_filters_choices_cover_every_action_and_outcome() {
+        assert_eq!(action_choices().len(), Action::ALL.len() + 1);
+        let outcomes: Vec<String> = outcome_choices().into_iter().map(|(v, _)| v).collect();
+        assert_eq!(outcomes, ["", "ok", "failed", "unfinished"]);
+    }
+}

@@ -1,4 +1,5 @@
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use json::{Image, MemberStatus, MemberStatusFilter, OwnerFilter};
 use leptos::prelude::*;
@@ -7,7 +8,7 @@ use crate::api::{self, ApiError};
 use crate::change::{Run, change};
 use crate::components::{EmptyState, ErrorNote, FailureLine, Loading};
 use crate::format;
-use crate::i18n::{Key, t, text, tf, tn, tr};
+use crate::i18n::{Key, derived, t, text, tf, tn, tr};
 use crate::msg::{self, Doing};
 use crate::pages::my_images::no_session;
 use crate::router::{Link, Route, navigate, page_title, use_location};
@@ -130,13 +131,16 @@ struct Offer {
     image: Image,
     busy: RwSignal<bool>,
     error: RwSignal<Option<ApiError>>,
+    /// Decided: it has left this tab.
+    gone: RwSignal<bool>,
 }
 
 /// Decisions sent so far of a bulk action.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Progress {
     done: usize,
     total: usize,
+    decision: MemberStatus,
 }
 
 /// The actions offered on a tab: every decision but the one the tab shows.
@@ -171,36 +175,52 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
         }
         .into_any();
     }
-    let rows = RwSignal::new(
+    // Every offer is drawn once; a decided one is hidden (it has left this tab).
+    let rows = StoredValue::new(
         images
             .into_iter()
             .map(|image| Offer {
                 image,
                 busy: RwSignal::new(false),
                 error: RwSignal::new(None),
+                gone: RwSignal::new(false),
             })
             .collect::<Vec<_>>(),
     );
+    let left = move || {
+        rows.with_value(|r| {
+            r.iter()
+                .filter(|o| !o.gone.get())
+                .map(|o| o.image.id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
     // Ids of the selected rows (a few at most: a Vec is enough).
     let selected = RwSignal::new(Vec::<String>::new());
-    let progress = RwSignal::new(Progress::default());
+    let progress = RwSignal::new(Progress {
+        done: 0,
+        total: 0,
+        decision: MemberStatus::Pending,
+    });
 
     // Sends the decision for each id, a few at a time; decided rows leave this tab.
     let run = change();
-    let deciding = RwSignal::new(MemberStatus::Pending);
     let where_ = StoredValue::new((scope.region.clone(), scope.project_id.clone()));
     let decide = Callback::new(move |(ids, decision): (Vec<String>, MemberStatus)| {
         let (region, project) = where_.get_value();
-        deciding.set(decision);
         run.run(async move {
-            let targets: Vec<Offer> = rows.with_untracked(|rows| {
+            let targets: Vec<Offer> = rows.with_value(|rows| {
                 rows.iter()
                     .filter(|r| ids.contains(&r.image.id))
                     .cloned()
                     .collect()
             });
             let total = targets.len();
-            progress.set(Progress { done: 0, total });
+            progress.set(Progress {
+                done: 0,
+                total,
+                decision,
+            });
             for t in &targets {
                 t.busy.set(true);
                 t.error.set(None);
@@ -227,7 +247,11 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
             .await;
             let ok = ok.into_inner();
             let is_done = |id: &String| ok.iter().any(|(x, _)| x == id);
-            rows.try_update(|rows| rows.retain(|r| !is_done(&r.image.id)));
+            rows.with_value(|rows| {
+                for r in rows.iter().filter(|r| is_done(&r.image.id)) {
+                    r.gone.try_set(true);
+                }
+            });
             selected.try_update(|s| s.retain(|id| !is_done(id)));
             match (summary(decision, ok.len(), total), ok.first()) {
                 (Some((true, text)), _) => state.success(text),
@@ -241,9 +265,9 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
     });
     let running = run.pending();
 
-    let all_ids = move || rows.with(|r| r.iter().map(|o| o.image.id.clone()).collect::<Vec<_>>());
+    let all_ids = left;
     let all_selected = move || {
-        let n = rows.with(|r| r.len());
+        let n = left().len();
         n > 0 && selected.with(|s| s.len()) == n
     };
     let toggle_all = move |ev: leptos::ev::Event| {
@@ -272,7 +296,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
         .collect_view();
 
     view! {
-        <div class:hidden=move || rows.with(|r| r.is_empty())>
+        <div class:hidden=move || left().is_empty()>
         <div class="bulkbar" role="group" aria-label=tr(Key::SharedBulkActions)>
             <span class="muted">
                 {move || match n_selected() {
@@ -291,7 +315,7 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                     <span>
                         {move || {
                             let p = progress.get();
-                            msg::running(deciding.get(), p.done, p.total)
+                            msg::running(p.decision, p.done, p.total)
                         }}
                     </span>
                 </div>
@@ -320,14 +344,20 @@ fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) -> impl IntoV
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|o| o.image.id.clone() let:offer>
-                        <OfferRow offer=offer tab=tab selected=selected decide=decide running=running />
-                    </For>
+                    {rows
+                        .get_value()
+                        .into_iter()
+                        .map(|offer| {
+                            view! {
+                                <OfferRow offer=offer tab=tab selected=selected decide=decide running=running />
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
         </div>
-        <Show when=move || rows.with(|r| r.is_empty())>
+        <Show when=move || left().is_empty()>
             <EmptyState
                 title=text(move || msg::all_decided(tab))
                 hint=text(move || msg::no_offers_hint(tab))
@@ -356,15 +386,16 @@ fn OfferRow(
     let (since_title, since_ago) = (since.clone(), since.clone());
     let size = offer.image.size;
     let busy = offer.busy;
-    let error = Signal::derive(move || offer.error.get());
+    let error = derived(Arc::new(move || offer.error.get()));
     let is_selected = {
         let id = id.clone();
         move || selected.with(|s| s.contains(&id))
     };
     let row_selected = is_selected.clone();
+    let gone = offer.gone;
     let id_toggle = id.clone();
     view! {
-        <tr class:row-selected=row_selected>
+        <tr class:row-selected=row_selected class:hidden=move || gone.get()>
             <td class="select">
                 <input
                     type="checkbox"

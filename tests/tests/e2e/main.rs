@@ -14,3 +14,4 @@ mod replicas;
 mod session;
 mod ui;
 mod ui_audit;
+mod ui_i18n;

@@ -145,13 +145,13 @@ async fn ui_bulk_accept_of_three_images() {
 }
 
 #[tokio::test]
-async fn ui_errors_show_their_message_in_the_page() {
+async fn ui_errors_show_the_uis_words_for_their_code_in_the_page() {
     require_ui();
     let _ui = ui_lock().await;
     let app = spawn_app().await;
     let mut b = Browser::start(&app.base_url, "errors").await;
 
-    // A wrong password: the server's message, on the sign-in page.
+    // A wrong password: the server says `unauthenticated`; the page says it for a sign-in.
     let wrong = app
         .client()
         .post(
@@ -159,15 +159,15 @@ async fn ui_errors_show_their_message_in_the_page() {
             &json!({"username": "alice", "password": "not-her-password", "project": "project-a"}),
         )
         .await;
-    let expected = wrong
-        .error(StatusCode::UNAUTHORIZED, "unauthenticated")
-        .message;
+    wrong.error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let expected = "The username, password or domain is wrong, or this account cannot sign in \
+                    to that project.";
     b.goto("/sign-in").await;
     b.fill("Username", "alice").await;
     b.fill("Password", "not-her-password").await;
     b.fill("Project", "project-a").await;
     b.click("Sign in").await;
-    b.alert(&expected).await;
+    b.alert(expected).await;
     b.screenshot("wrong-password").await;
 
     // An image shared with project-b already.
@@ -190,7 +190,7 @@ async fn ui_errors_show_their_message_in_the_page() {
     );
     b.screenshot("malformed-ids").await;
 
-    // A duplicate member: the server's message, next to the field.
+    // A duplicate member: `already_member`, in the UI's words, next to the field.
     let api = app.sign_in("alice", "project-a").await;
     let dup = api
         .post(
@@ -198,10 +198,10 @@ async fn ui_errors_show_their_message_in_the_page() {
             &json!({"member_id": project_b}),
         )
         .await;
-    let expected = dup.error(StatusCode::CONFLICT, "already_member").message;
+    dup.error(StatusCode::CONFLICT, "already_member");
     b.fill("Project ID", &project_b).await;
     b.click("Add member").await;
-    b.alert(&expected).await;
+    b.alert("That project is a member of this image already.").await;
     b.screenshot("duplicate-member").await;
 
     b.close().await;

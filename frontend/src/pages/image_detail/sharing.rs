@@ -1,10 +1,12 @@
+use std::sync::Arc;
+
 use json::{ImageDetail, ImageUpdate};
 use leptos::prelude::*;
 
 use crate::api;
 use crate::change::{Run, change};
 use crate::components::{FailureLine, VisibilityControl};
-use crate::i18n::{Key, text, tf, tr};
+use crate::i18n::{Key, derived, text, tf, tr};
 use crate::msg::{self, Doing};
 use crate::state::{Scope, use_state};
 
@@ -12,8 +14,8 @@ use crate::state::{Scope, use_state};
 #[component]
 pub fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
     let state = use_state();
-    let visibility = Signal::derive(move || image.with(|d| d.image.visibility));
-    let name = Signal::derive(move || image.with(|d| msg::image_name(d.image.name.as_deref())));
+    let visibility = derived(Arc::new(move || image.with(|d| d.image.visibility)));
+    let name = text(move || image.with(|d| msg::image_name(d.image.name.as_deref())));
     let image_id = image.with_untracked(|d| d.image.id.clone());
 
     let region = scope.region.clone();
@@ -62,7 +64,7 @@ pub fn SharingPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView
                         image_id=image_id
                         name=name
                         visibility=visibility
-                        members=Signal::derive(|| None)
+                        members=derived(Arc::new(|| None))
                         on_changed=Callback::new(move |d| image.set(d))
                     />
                 </div>
