@@ -40,7 +40,8 @@ pub fn start() {
     };
     // The words first (the boot script has been fetching them beside the wasm), then the app
     // replaces the "Loading Glimpse…" placeholder.
-    spawn_local(async move {
+    // Not Leptos's spawn_local: its executor starts with the app, just below.
+    wasm_bindgen_futures::spawn_local(async move {
         i18n::start().await;
         root.set_inner_html("");
         let root: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(root);
