@@ -408,3 +408,50 @@ fn fmt_num(v: &Value) -> String {
         .map(|n| format!("{n:.0}"))
         .unwrap_or_else(|| "?".into())
 }
+
+/// The server's `rate_limited` (429, `retry_after`) in the person's words on the sign-in page:
+/// how long to wait, from the seconds the server sends.
+#[tokio::test]
+async fn ui_too_many_sign_ins_say_how_long_to_wait() {
+    require_ui();
+    let _ui = ui_lock().await;
+    let app = crate::harness::spawn_app_with(|c| {
+        c.sign_in_limits = glimpse::config::SignInLimits {
+            per_address: std::num::NonZeroU32::new(100).expect("non-zero"),
+            per_user: std::num::NonZeroU32::new(2).expect("non-zero"),
+        }
+    })
+    .await;
+    let user = unique("nobody");
+    let mut b = Browser::start(&app.base_url, "rate-limited").await;
+    b.goto("/sign-in").await;
+    b.fill("Username", &user).await;
+    for _ in 0..2 {
+        b.fill("Password", "wrong").await;
+        b.click("Sign in").await;
+        b.alert("The username, password or domain is wrong").await;
+        // The next attempt's alert is a new one.
+        b.wait_until("the sign-in to end", |c| async move {
+            let v = c
+                .execute("return !document.querySelector('button[type=submit]').disabled;", vec![])
+                .await
+                .ok()?;
+            (v == Value::Bool(true)).then_some(())
+        })
+        .await;
+    }
+    b.fill("Password", "wrong").await;
+    b.click("Sign in").await;
+    let said = b.alert("Too many sign-in attempts. Try again in").await;
+    let wait = said
+        .trim()
+        .strip_prefix("Too many sign-in attempts. Try again in ")
+        .and_then(|rest| rest.strip_suffix(" seconds.").or_else(|| rest.strip_suffix(" second.")))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        wait.is_some_and(|s| (1..=60).contains(&s)),
+        "how long, in seconds: {said:?}"
+    );
+    b.screenshot("rate-limited").await;
+    b.close().await;
+}
