@@ -38,7 +38,11 @@ fn main() {
     // are in the wasm, as the shipped locale files are lists in key order (see xtask).
     let dynamic: Vec<&&String> = names.iter().filter(|n| n.starts_with("error.")).collect();
     out.push_str("/// The keys chosen by name at run time (`error.<code>[.<doing>]`), sorted.\n");
-    let _ = writeln!(out, "pub const BY_NAME: [(&str, Key); {}] = [", dynamic.len());
+    let _ = writeln!(
+        out,
+        "pub const BY_NAME: [(&str, Key); {}] = [",
+        dynamic.len()
+    );
     for name in &dynamic {
         let _ = writeln!(out, "    ({name:?}, Key::{}),", variant(name));
     }

@@ -9,9 +9,8 @@ use std::cell::RefCell;
 
 use json::{
     AccessRow, AddMembers, AddMembersResult, AuditFailure, AuditMessage, ErrorBody, ErrorCode,
-    ErrorResponse, EventList,
-    ImageDetail, ImageList, ImageUpdate, Member, MemberDecision, MemberList, MemberStatus,
-    MemberStatusFilter, OwnerFilter, Session, SignIn, SwitchProject,
+    ErrorResponse, EventList, ImageDetail, ImageList, ImageUpdate, Member, MemberDecision,
+    MemberList, MemberStatus, MemberStatusFilter, OwnerFilter, Session, SignIn, SwitchProject,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -161,7 +160,9 @@ async fn text_of(response: &Response) -> String {
 
 /// The error of a non-2xx answer; a 401 calls the unauthenticated hook when asked to.
 fn error_of(status: u16, text: &str, hook_on_401: bool) -> ApiError {
-    let body = serde_json::from_str::<ErrorResponse>(text).ok().map(|a| a.error);
+    let body = serde_json::from_str::<ErrorResponse>(text)
+        .ok()
+        .map(|a| a.error);
     let error = ApiError::new(status.max(1), body);
     if status == 401 && hook_on_401 {
         forget();
@@ -300,7 +301,9 @@ pub async fn list_images(
 
 pub async fn get_image(region: &str, id: &str) -> ApiResult<ImageDetail> {
     let path = format!("/images/{}?{}", enc(id), region_query(region));
-    call::<FlatDetail>("GET", &path, Body::None).await.map(Into::into)
+    call::<FlatDetail>("GET", &path, Body::None)
+        .await
+        .map(Into::into)
 }
 
 pub async fn update_image(region: &str, id: &str, update: &ImageUpdate) -> ApiResult<ImageDetail> {
@@ -610,7 +613,10 @@ mod tests {
 
     #[test]
     fn query_strings_leave_out_empty_values_and_encode_the_rest() {
-        assert_eq!(query(&[("a", "1"), ("b", ""), ("c", "x y/ż&")]), "a=1&c=x%20y%2F%C5%BC%26");
+        assert_eq!(
+            query(&[("a", "1"), ("b", ""), ("c", "x y/ż&")]),
+            "a=1&c=x%20y%2F%C5%BC%26"
+        );
         assert_eq!(query(&[("a", "")]), "");
     }
 

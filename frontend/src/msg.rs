@@ -117,29 +117,49 @@ fn by_decision(s: MemberStatus, keys: [Key; 3]) -> Key {
 pub fn decision_button(s: MemberStatus) -> String {
     t(by_decision(
         s,
-        [Key::SharedDecideAccepted, Key::SharedDecideRejected, Key::SharedDecidePending],
+        [
+            Key::SharedDecideAccepted,
+            Key::SharedDecideRejected,
+            Key::SharedDecidePending,
+        ],
     ))
 }
 
 pub fn bulk_button(s: MemberStatus) -> String {
     t(by_decision(
         s,
-        [Key::SharedBulkAccepted, Key::SharedBulkRejected, Key::SharedBulkPending],
+        [
+            Key::SharedBulkAccepted,
+            Key::SharedBulkRejected,
+            Key::SharedBulkPending,
+        ],
     ))
 }
 
 pub fn running(s: MemberStatus, done: usize, total: usize) -> String {
     let key = by_decision(
         s,
-        [Key::SharedRunningAccepted, Key::SharedRunningRejected, Key::SharedRunningPending],
+        [
+            Key::SharedRunningAccepted,
+            Key::SharedRunningRejected,
+            Key::SharedRunningPending,
+        ],
     );
-    tn(key, total, &[("done", &i18n::number(i18n::lang(), done as f64))])
+    tn(
+        key,
+        total,
+        &[("done", &i18n::number(i18n::lang(), done as f64))],
+    )
 }
 
 pub fn decided(s: MemberStatus, name: &str) -> String {
     let key = by_decision(
         s,
-        [Key::SharedDecidedAccepted, Key::SharedDecidedRejected, Key::SharedDecidedPending],
+        [
+            Key::SharedDecidedAccepted,
+            Key::SharedDecidedRejected,
+            Key::SharedDecidedPending,
+        ],
     );
     tf(key, &[("name", name)])
 }
@@ -165,21 +185,33 @@ pub fn decided_some(s: MemberStatus, ok: usize, total: usize) -> String {
             Key::SharedDecidedSomePending,
         ],
     );
-    tn(key, total, &[("ok", &i18n::number(i18n::lang(), ok as f64))])
+    tn(
+        key,
+        total,
+        &[("ok", &i18n::number(i18n::lang(), ok as f64))],
+    )
 }
 
 /// The tab of offers with status `s`: its explanation, its empty state and its hint.
 pub fn tab_explained(s: MemberStatus) -> String {
     t(by_decision(
         s,
-        [Key::SharedExplainedAccepted, Key::SharedExplainedRejected, Key::SharedExplainedPending],
+        [
+            Key::SharedExplainedAccepted,
+            Key::SharedExplainedRejected,
+            Key::SharedExplainedPending,
+        ],
     ))
 }
 
 pub fn no_offers(s: MemberStatus, project: &str) -> String {
     let key = by_decision(
         s,
-        [Key::SharedNoneAccepted, Key::SharedNoneRejected, Key::SharedNonePending],
+        [
+            Key::SharedNoneAccepted,
+            Key::SharedNoneRejected,
+            Key::SharedNonePending,
+        ],
     );
     tf(key, &[("project", project)])
 }
@@ -299,7 +331,11 @@ mod tests {
     use crate::i18n::{Catalog, Lang, install};
 
     fn speak(lang: Lang) {
-        let path = format!("{}/locales/{}.json", env!("CARGO_MANIFEST_DIR"), lang.code());
+        let path = format!(
+            "{}/locales/{}.json",
+            env!("CARGO_MANIFEST_DIR"),
+            lang.code()
+        );
         let json = std::fs::read_to_string(path).expect("locale file");
         install(Catalog::parse(lang, &json).expect("locale"));
     }
@@ -367,7 +403,10 @@ mod tests {
             error(Doing::Filter, &ApiError::new(400, Some(bad_to))),
             "Enter a valid date and time, no earlier than “From”."
         );
-        assert_eq!(error(Doing::Load, &ApiError::new(0, None)), t(Key::ErrorNetwork));
+        assert_eq!(
+            error(Doing::Load, &ApiError::new(0, None)),
+            t(Key::ErrorNetwork)
+        );
         assert!(error(Doing::Load, &ApiError::new(502, None)).contains("did not answer in time"));
     }
 
@@ -377,6 +416,9 @@ mod tests {
         let body: ErrorBody =
             serde_json::from_str(r#"{"code":"audit_running","message":"An audit is running."}"#)
                 .unwrap();
-        assert_eq!(error(Doing::Load, &ApiError::new(409, Some(body))), "An audit is running.");
+        assert_eq!(
+            error(Doing::Load, &ApiError::new(409, Some(body))),
+            "An audit is running."
+        );
     }
 }

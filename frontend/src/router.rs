@@ -272,7 +272,10 @@ mod tests {
         ] {
             assert_eq!(Route::of(&route.href()), route);
         }
-        assert_eq!(Route::SharedWithUs.with_query("status=accepted"), "/shared?status=accepted");
+        assert_eq!(
+            Route::SharedWithUs.with_query("status=accepted"),
+            "/shared?status=accepted"
+        );
         assert_eq!(Route::Activity.with_query(""), "/activity");
     }
 }

@@ -24,7 +24,10 @@ where
             }
         }
     };
-    All((0..workers).map(|_| Some(Box::pin(worker()) as Pin<Box<dyn Future<Output = ()> + '_>>)).collect()).await;
+    All((0..workers)
+        .map(|_| Some(Box::pin(worker()) as Pin<Box<dyn Future<Output = ()> + '_>>))
+        .collect())
+    .await;
 }
 
 /// Polls every future until all are done (erased: one small poll loop for every use; the
@@ -45,6 +48,10 @@ impl Future for All<'_> {
                 }
             }
         }
-        if pending { Poll::Pending } else { Poll::Ready(()) }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
     }
 }

@@ -123,7 +123,14 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
         let minified = staging.join("glimpse.min.js");
         let status = Command::new(terser()?)
             .arg(&glue)
-            .args(["--module", "--compress", "--mangle", "--comments", "false", "-o"])
+            .args([
+                "--module",
+                "--compress",
+                "--mangle",
+                "--comments",
+                "false",
+                "-o",
+            ])
             .arg(&minified)
             .status()
             .context("running terser")?;
@@ -137,7 +144,8 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     let frontend = workspace_root.join("frontend");
     let glue_bytes = fs::read(&glue)?;
     let wasm_bytes = fs::read(&module)?;
-    let css = fs::read_to_string(frontend.join("style.css")).context("reading frontend/style.css")?;
+    let css =
+        fs::read_to_string(frontend.join("style.css")).context("reading frontend/style.css")?;
     let css_bytes = minify_css(&css).into_bytes();
 
     let js_name = format!("glimpse-{}.js", short_hash(&[&glue_bytes, &wasm_bytes]));
@@ -175,7 +183,11 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     );
     fs::write(site.join("index.html"), index)?;
 
-    let sizes = Sizes::measure(&assets, [&wasm_name, &js_name, &css_name, &boot_name], &locales)?;
+    let sizes = Sizes::measure(
+        &assets,
+        [&wasm_name, &js_name, &css_name, &boot_name],
+        &locales,
+    )?;
     sizes.report(&assets);
     if release {
         sizes.check_budget()?;
@@ -299,7 +311,9 @@ pub fn axe_core() -> Result<PathBuf> {
 /// `file` (under `node_modules/`) of the npm package `spec` ("name@version"), installed into
 /// its own prefix of the cache when missing or of another version.
 fn npm_package(dir: &str, spec: &str, file: &str) -> Result<PathBuf> {
-    let (name, version) = spec.rsplit_once('@').context("an npm spec is name@version")?;
+    let (name, version) = spec
+        .rsplit_once('@')
+        .context("an npm spec is name@version")?;
     let prefix = cache_dir().join(dir);
     let modules = prefix.join("node_modules");
     let installed = fs::read_to_string(modules.join(name).join("package.json"))
@@ -310,15 +324,28 @@ fn npm_package(dir: &str, spec: &str, file: &str) -> Result<PathBuf> {
     if installed.as_deref() == Some(version) && path.exists() {
         return Ok(path);
     }
-    eprintln!("xtask: installing {spec} from npm into {}", prefix.display());
+    eprintln!(
+        "xtask: installing {spec} from npm into {}",
+        prefix.display()
+    );
     fs::create_dir_all(&prefix)?;
     run(Command::new("npm")
         .arg("install")
         .arg("--prefix")
         .arg(&prefix)
-        .args(["--no-audit", "--no-fund", "--no-save", "--loglevel=error", spec]))
+        .args([
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--loglevel=error",
+            spec,
+        ]))
     .with_context(|| format!("installing {spec} with npm (is node/npm installed?)"))?;
-    ensure!(path.exists(), "{} is missing after npm install", path.display());
+    ensure!(
+        path.exists(),
+        "{} is missing after npm install",
+        path.display()
+    );
     Ok(path)
 }
 
@@ -396,7 +423,9 @@ fn minify_css(css: &str) -> String {
     let mut rest = css;
     while let Some(start) = rest.find("/*") {
         out.push_str(&rest[..start]);
-        rest = rest[start + 2..].split_once("*/").map_or("", |(_, after)| after);
+        rest = rest[start + 2..]
+            .split_once("*/")
+            .map_or("", |(_, after)| after);
     }
     out.push_str(rest);
     let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");

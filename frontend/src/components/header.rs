@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 
+use crate::api;
 use crate::api::ApiError;
+use crate::change::{Run, change};
 use crate::components::{CopyButton, LanguagePicker};
 use crate::i18n::{Key, t, text, tf, tn, tr};
 use crate::msg::{self, Doing};
 use crate::router::{Link, Route, navigate, use_location};
 use crate::state::use_state;
-use crate::api;
-use crate::change::{Run, change};
 
 /// The header bar: navigation, project and region switchers, the project ID to hand out,
 /// the language, the user and sign out.

@@ -67,7 +67,11 @@ mod imp {
 
     fn formatter(lang: Lang, kind: Kind) -> JsValue {
         MADE.with(|made| {
-            if let Some((_, _, f)) = made.borrow().iter().find(|(l, k, _)| *l == lang && *k == kind) {
+            if let Some((_, _, f)) = made
+                .borrow()
+                .iter()
+                .find(|(l, k, _)| *l == lang && *k == kind)
+            {
                 return f.clone();
             }
             let locales = Array::of1(&lang.code().into());
@@ -85,11 +89,10 @@ mod imp {
                     ]),
                 )
                 .into(),
-                Kind::Relative => Intl::RelativeTimeFormat::new(
-                    &locales,
-                    &options(&[("numeric", "auto".into())]),
-                )
-                .into(),
+                Kind::Relative => {
+                    Intl::RelativeTimeFormat::new(&locales, &options(&[("numeric", "auto".into())]))
+                        .into()
+                }
             };
             made.borrow_mut().push((lang, kind, f.clone()));
             f

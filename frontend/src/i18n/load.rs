@@ -20,7 +20,9 @@ thread_local! {
 fn boot_field(name: &str) -> Option<JsValue> {
     let window = web_sys::window()?;
     let boot = Reflect::get(&window, &"glimpseLocales".into()).ok()?;
-    Reflect::get(&boot, &name.into()).ok().filter(|v| !v.is_undefined())
+    Reflect::get(&boot, &name.into())
+        .ok()
+        .filter(|v| !v.is_undefined())
 }
 
 /// The language the boot script chose (the stored choice, else the browser's preference), its
@@ -79,7 +81,9 @@ fn use_catalog(catalog: Catalog) {
 
 async fn fetch(lang: Lang) -> Option<Catalog> {
     let files = boot_field("files")?;
-    let url = Reflect::get(&files, &lang.code().into()).ok()?.as_string()?;
+    let url = Reflect::get(&files, &lang.code().into())
+        .ok()?
+        .as_string()?;
     let window = web_sys::window()?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))
         .await
@@ -89,6 +93,9 @@ async fn fetch(lang: Lang) -> Option<Catalog> {
     if !response.ok() {
         return None;
     }
-    let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
     Catalog::parse(lang, &text).ok()
 }

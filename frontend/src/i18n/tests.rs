@@ -8,7 +8,11 @@ use json::ErrorCode;
 use super::*;
 
 fn read(lang: Lang) -> String {
-    let path = format!("{}/locales/{}.json", env!("CARGO_MANIFEST_DIR"), lang.code());
+    let path = format!(
+        "{}/locales/{}.json",
+        env!("CARGO_MANIFEST_DIR"),
+        lang.code()
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -50,10 +54,17 @@ fn every_locale_has_every_key_and_no_other() {
         let missing: Vec<_> = names.difference(&theirs).collect();
         let extra: Vec<_> = theirs.difference(&names).collect();
         assert!(missing.is_empty(), "{}.json lacks {missing:?}", lang.code());
-        assert!(extra.is_empty(), "{}.json has keys en.json lacks: {extra:?}", lang.code());
+        assert!(
+            extra.is_empty(),
+            "{}.json has keys en.json lacks: {extra:?}",
+            lang.code()
+        );
         for (name, value) in &map {
             assert!(
-                value.is_string() || value.as_object().is_some_and(|o| o.values().all(|v| v.is_string())),
+                value.is_string()
+                    || value
+                        .as_object()
+                        .is_some_and(|o| o.values().all(|v| v.is_string())),
                 "{}.json: {name} is neither a text nor plural texts",
                 lang.code()
             );
@@ -97,7 +108,12 @@ fn every_locale_keeps_the_placeholders_and_plural_forms() {
                     }
                 }
                 (Text::Plain(_), Text::Plain(s)) => {
-                    assert!(!s.trim().is_empty(), "{}.json: {} is empty", lang.code(), key.name())
+                    assert!(
+                        !s.trim().is_empty(),
+                        "{}.json: {} is empty",
+                        lang.code(),
+                        key.name()
+                    )
                 }
                 _ => panic!(
                     "{}.json: {} is plural in one file and not in the other",
@@ -126,10 +142,26 @@ fn polish_counts_with_its_three_forms() {
     let say = |n: usize| pl.format(Key::SharedSelected, Some(n as f64), &[]);
     let (one, few, many) = (say(1), say(2), say(5));
     assert!(one.starts_with("1 "), "{one}");
-    assert_ne!(one.replace('1', ""), few.replace('2', ""), "1 and 2 differ: {one} / {few}");
-    assert_ne!(few.replace('2', ""), many.replace('5', ""), "2 and 5 differ: {few} / {many}");
-    assert_eq!(say(22).replace("22", ""), few.replace('2', ""), "22 is like 2");
-    assert_eq!(say(12).replace("12", ""), many.replace('5', ""), "12 is like 5");
+    assert_ne!(
+        one.replace('1', ""),
+        few.replace('2', ""),
+        "1 and 2 differ: {one} / {few}"
+    );
+    assert_ne!(
+        few.replace('2', ""),
+        many.replace('5', ""),
+        "2 and 5 differ: {few} / {many}"
+    );
+    assert_eq!(
+        say(22).replace("22", ""),
+        few.replace('2', ""),
+        "22 is like 2"
+    );
+    assert_eq!(
+        say(12).replace("12", ""),
+        many.replace('5', ""),
+        "12 is like 5"
+    );
 }
 
 #[test]

@@ -377,7 +377,11 @@ pub fn ActivityPage() -> impl IntoView {
 /// The choices of the action filter.
 fn action_choices() -> Vec<(String, String)> {
     std::iter::once((String::new(), t(Key::ActivityAnyAction)))
-        .chain(Action::ALL.into_iter().map(|a| (a.as_str().into(), msg::action(a))))
+        .chain(
+            Action::ALL
+                .into_iter()
+                .map(|a| (a.as_str().into(), msg::action(a))),
+        )
         .collect()
 }
 

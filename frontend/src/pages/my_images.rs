@@ -33,9 +33,12 @@ pub fn MyImagesPage() -> impl IntoView {
     });
     let filter = RwSignal::new(String::new());
     let lede = move || {
-        state
-            .scope()
-            .map(|s| tf(Key::ImagesLede, &[("project", &s.project_name), ("region", &s.region)]))
+        state.scope().map(|s| {
+            tf(
+                Key::ImagesLede,
+                &[("project", &s.project_name), ("region", &s.region)],
+            )
+        })
     };
 
     view! {
@@ -100,9 +103,13 @@ struct Row {
 fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> impl IntoView {
     if images.is_empty() {
         let (project, region) = (scope.project_name.clone(), scope.region.clone());
-        let title = text(move || tf(Key::ImagesNone, &[("project", &project), ("region", &region)]));
-        return view! { <EmptyState title=title hint=tr(Key::ImagesNoneHint) /> }
-        .into_any();
+        let title = text(move || {
+            tf(
+                Key::ImagesNone,
+                &[("project", &project), ("region", &region)],
+            )
+        });
+        return view! { <EmptyState title=title hint=tr(Key::ImagesNoneHint) /> }.into_any();
     }
     let rows: Vec<Row> = images
         .into_iter()
@@ -130,16 +137,20 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
         .collect();
     let region = scope.region.clone();
     spawn_local(async move {
-        run_parallel(shared, PARALLEL, |(id, counts): (String, RwSignal<Counts>)| {
-            let region = region.clone();
-            async move {
-                let result = api::list_members(&region, &id).await;
-                counts.try_set(match result {
-                    Ok(list) => Counts::Known(MemberCounts::of(&list.members)),
-                    Err(e) => Counts::Failed(e),
-                });
-            }
-        })
+        run_parallel(
+            shared,
+            PARALLEL,
+            |(id, counts): (String, RwSignal<Counts>)| {
+                let region = region.clone();
+                async move {
+                    let result = api::list_members(&region, &id).await;
+                    counts.try_set(match result {
+                        Ok(list) => Counts::Known(MemberCounts::of(&list.members)),
+                        Err(e) => Counts::Failed(e),
+                    });
+                }
+            },
+        )
         .await
     });
 
@@ -149,7 +160,9 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
     // smaller wasm than a keyed <For>).
     let needle = Memo::new(move |_| lowercase(filter.get().trim()));
     let shown = Memo::new(move |_| {
-        needle.with(|n| rows.with_value(|rows| rows.iter().filter(|r| r.haystack.contains(n)).count()))
+        needle.with(|n| {
+            rows.with_value(|rows| rows.iter().filter(|r| r.haystack.contains(n)).count())
+        })
     });
     let region = scope.region.clone();
 

@@ -85,9 +85,12 @@ pub fn SharedWithUsPage() -> impl IntoView {
         }
     };
     let lede = move || {
-        state
-            .scope()
-            .map(|s| tf(Key::SharedLede, &[("project", &s.project_name), ("region", &s.region)]))
+        state.scope().map(|s| {
+            tf(
+                Key::SharedLede,
+                &[("project", &s.project_name), ("region", &s.region)],
+            )
+        })
     };
 
     view! {

@@ -267,7 +267,13 @@ pub fn SignInPage() -> impl IntoView {
 /// Where to go after signing in: the `next` path when it is one of ours.
 fn next_path(next: Option<String>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with(&Route::SignIn.href()) => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with(&Route::SignIn.href()) =>
+        {
+            n
+        }
         _ => Route::MyImages.href(),
     }
 }

@@ -736,7 +736,9 @@ impl Browser {
     /// each with the elements it concerns. The script goes in through WebDriver, which the
     /// page's Content-Security-Policy does not restrict.
     pub async fn assert_accessible(&mut self, page: &str) {
-        let loaded = self.js("return typeof window.axe === 'object';", vec![]).await;
+        let loaded = self
+            .js("return typeof window.axe === 'object';", vec![])
+            .await;
         if loaded != Value::Bool(true) {
             self.js(&axe_source(), vec![]).await;
         }

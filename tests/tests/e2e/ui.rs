@@ -201,7 +201,8 @@ async fn ui_errors_show_the_uis_words_for_their_code_in_the_page() {
     dup.error(StatusCode::CONFLICT, "already_member");
     b.fill("Project ID", &project_b).await;
     b.click("Add member").await;
-    b.alert("That project is a member of this image already.").await;
+    b.alert("That project is a member of this image already.")
+        .await;
     b.screenshot("duplicate-member").await;
 
     b.close().await;
@@ -433,7 +434,10 @@ async fn ui_too_many_sign_ins_say_how_long_to_wait() {
         // The next attempt's alert is a new one.
         b.wait_until("the sign-in to end", |c| async move {
             let v = c
-                .execute("return !document.querySelector('button[type=submit]').disabled;", vec![])
+                .execute(
+                    "return !document.querySelector('button[type=submit]').disabled;",
+                    vec![],
+                )
                 .await
                 .ok()?;
             (v == Value::Bool(true)).then_some(())
@@ -446,7 +450,10 @@ async fn ui_too_many_sign_ins_say_how_long_to_wait() {
     let wait = said
         .trim()
         .strip_prefix("Too many sign-in attempts. Try again in ")
-        .and_then(|rest| rest.strip_suffix(" seconds.").or_else(|| rest.strip_suffix(" second.")))
+        .and_then(|rest| {
+            rest.strip_suffix(" seconds.")
+                .or_else(|| rest.strip_suffix(" second."))
+        })
         .and_then(|n| n.parse::<u64>().ok());
     assert!(
         wait.is_some_and(|s| (1..=60).contains(&s)),

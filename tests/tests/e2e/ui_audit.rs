@@ -433,7 +433,13 @@ async fn ui_alice_finds_her_changes_in_the_activity_log() {
             vec![],
         )
         .await;
-    assert!(next_to_to.as_str().unwrap_or_default().contains("no earlier than"), "{next_to_to}");
+    assert!(
+        next_to_to
+            .as_str()
+            .unwrap_or_default()
+            .contains("no earlier than"),
+        "{next_to_to}"
+    );
     b.screenshot("bad-dates").await;
     assert!(activity_rows(&b).await.is_empty());
     b.close().await;

@@ -10,7 +10,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::browser::{Browser, require_ui, ui_lock};
-use crate::harness::{OpenStack, TestApp, cloud, project_id, spawn_app, spawn_app_exclusive, unique};
+use crate::harness::{
+    OpenStack, TestApp, cloud, project_id, spawn_app, spawn_app_exclusive, unique,
+};
 
 const REGION: &str = "RegionOne";
 
@@ -118,13 +120,18 @@ async fn ui_the_main_flow_in_polish() {
 async fn no_offers_waiting(app: &TestApp) {
     let bob = app.sign_in("bob", "project-b").await;
     let pending = bob
-        .images(&format!("region={REGION}&owner=others&member_status=pending"))
+        .images(&format!(
+            "region={REGION}&owner=others&member_status=pending"
+        ))
         .await;
     let member = project_id("project-b");
     for image in pending {
         let r = bob
             .put(
-                &format!("/api/v1/images/{}/members/{member}?region={REGION}", image.id),
+                &format!(
+                    "/api/v1/images/{}/members/{member}?region={REGION}",
+                    image.id
+                ),
                 &json!({"status": "rejected"}),
             )
             .await;
@@ -184,7 +191,10 @@ async fn main_flow(w: &Words) {
         let (lang, title) = (lang.clone(), title.clone());
         async move {
             let v = c
-                .execute("return [document.documentElement.lang, document.title];", vec![])
+                .execute(
+                    "return [document.documentElement.lang, document.title];",
+                    vec![],
+                )
                 .await
                 .ok()?;
             (v == json!([lang, title])).then_some(())
@@ -205,9 +215,12 @@ async fn main_flow(w: &Words) {
     b.click(w.sign_in).await;
     b.find("button", w.sign_out).await;
     b.find("link", w.my_images).await;
-    let heading = b.js("return document.querySelector('h1').innerText;", vec![]).await;
+    let heading = b
+        .js("return document.querySelector('h1').innerText;", vec![])
+        .await;
     assert_eq!(heading, json!(w.my_images), "My images, in the language");
-    b.assert_accessible(&format!("my images ({})", w.lang)).await;
+    b.assert_accessible(&format!("my images ({})", w.lang))
+        .await;
 
     // One offer waiting, then two, then five: each count in its own plural form.
     wait_for_pending(&mut b, w.pending[0]).await;
@@ -227,15 +240,28 @@ async fn main_flow(w: &Words) {
         b.row(name).await;
     }
     let select = |i: usize| (w.select)(&images[i].0);
-    b.find("checkbox", &select(0)).await.click().await.expect("select");
+    b.find("checkbox", &select(0))
+        .await
+        .click()
+        .await
+        .expect("select");
     b.see(w.selected[0]).await;
-    b.find("checkbox", &select(1)).await.click().await.expect("select");
+    b.find("checkbox", &select(1))
+        .await
+        .click()
+        .await
+        .expect("select");
     b.see(w.selected[1]).await;
     for i in 2..5 {
-        b.find("checkbox", &select(i)).await.click().await.expect("select");
+        b.find("checkbox", &select(i))
+            .await
+            .click()
+            .await
+            .expect("select");
     }
     b.see(w.selected[2]).await;
-    b.assert_accessible(&format!("shared with us ({})", w.lang)).await;
+    b.assert_accessible(&format!("shared with us ({})", w.lang))
+        .await;
 
     // A date, as the language writes it (the offer's date, in its tooltip).
     let row = b.row(&images[0].0).await;
@@ -281,9 +307,16 @@ async fn ui_switching_language_keeps_the_page_and_is_remembered() {
     b.choose("Sprache", "Français").await;
     b.see("Membres").await;
     let kept = b
-        .js("return document.getElementById('member-ids').value;", vec![])
+        .js(
+            "return document.getElementById('member-ids').value;",
+            vec![],
+        )
         .await;
-    assert_eq!(kept, json!("typed, not sent"), "the form kept what was typed");
+    assert_eq!(
+        kept,
+        json!("typed, not sent"),
+        "the form kept what was typed"
+    );
     assert_eq!(page_state(&b).await[0], json!("fr"));
     b.find("button", "Ajouter un membre").await;
     b.screenshot("french").await;

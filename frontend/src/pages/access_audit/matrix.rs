@@ -294,7 +294,11 @@ mod tests {
             .iter()
             .map(|l| (l.row.image_name.as_deref().unwrap(), l.members.len()))
             .collect();
-        assert_eq!(lines, [("alpha", 2), ("zeta", 2)], "images by name, members grouped");
+        assert_eq!(
+            lines,
+            [("alpha", 2), ("zeta", 2)],
+            "images by name, members grouped"
+        );
         // Named members first, by name; the unnamed (unverified) one last, by its short id.
         let columns: Vec<&str> = m.columns.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(columns, ["b", "c", "junk"]);
@@ -308,7 +312,10 @@ mod tests {
     fn what_was_seen_feeds_the_filters_choices() {
         let mut seen = Seen::default();
         assert!(seen.take(&[row("x", "b", MemberStatus::Pending, false)]));
-        assert!(!seen.take(&[row("x", "b", MemberStatus::Accepted, false)]), "nothing new");
+        assert!(
+            !seen.take(&[row("x", "b", MemberStatus::Accepted, false)]),
+            "nothing new"
+        );
         assert!(seen.take(&[row("y", "junk", MemberStatus::Pending, false)]));
         let choices = seen.choices(&seen.members.clone(), "All");
         assert_eq!(choices[0], (String::new(), "All".to_owned()));
@@ -325,7 +332,10 @@ mod tests {
             status: "accepted".into(),
             ..Filter::default()
         };
-        assert_eq!(f.query("csv"), "region=RegionOne&status=accepted&format=csv");
+        assert_eq!(
+            f.query("csv"),
+            "region=RegionOne&status=accepted&format=csv"
+        );
         assert!(!f.is_empty());
         assert!(Filter::default().is_empty());
         assert_eq!(short_id("0123456789abcdef"), "01234567\u{2026}");

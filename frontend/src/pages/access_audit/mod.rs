@@ -409,10 +409,12 @@ pub fn AccessAuditPage() -> impl IntoView {
 /// Where an audit failure happened.
 fn failure_place(region: Option<&str>, project: Option<&str>) -> String {
     match (region, project) {
-        (Some(r), Some(p)) => tf(Key::AuditPlaceRegionProject, &[("region", r), ("project", p)]),
+        (Some(r), Some(p)) => tf(
+            Key::AuditPlaceRegionProject,
+            &[("region", r), ("project", p)],
+        ),
         (Some(r), None) => tf(Key::AuditPlaceRegion, &[("region", r)]),
         (None, Some(p)) => tf(Key::AuditPlaceProject, &[("project", p)]),
         (None, None) => t(Key::AuditPlaceEverywhere),
     }
 }
-

@@ -14,7 +14,8 @@ use crate::state::{Confirm, Scope, use_state};
 /// What one project ID came to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Added {
-    Added(Member),
+    /// A new member.
+    New(Member),
     /// A member from before the image was made private: a member again already.
     Again,
     Failed(ApiError),
@@ -43,7 +44,7 @@ pub fn outcome(answers: Vec<(String, Result<Member, ApiError>)>, after_share: bo
         let added = match answer {
             Ok(m) => {
                 o.added.push(m.clone());
-                Added::Added(m)
+                Added::New(m)
             }
             Err(e) if after_share && e.is(ErrorCode::AlreadyMember) => {
                 o.restored += 1;
@@ -261,7 +262,7 @@ pub fn AddMembersForm(
                             .into_iter()
                             .map(|(id, added)| {
                                 let (class, text) = match &added {
-                                    Added::Added(_) => ("result-ok", t(Key::MembersAdded)),
+                                    Added::New(_) => ("result-ok", t(Key::MembersAdded)),
                                     Added::Again => ("result-ok", t(Key::MembersAgain)),
                                     Added::Failed(e) => ("result-fail", msg::error(Doing::AddMember, e)),
                                 };
@@ -325,8 +326,14 @@ mod tests {
     fn each_id_counts_once_and_failures_stay_to_fix() {
         let answers = vec![
             ("a".to_owned(), Ok(member("a"))),
-            ("b".to_owned(), Err(ApiError::code(409, ErrorCode::AlreadyMember))),
-            ("c".to_owned(), Err(ApiError::code(413, ErrorCode::MemberQuotaExceeded))),
+            (
+                "b".to_owned(),
+                Err(ApiError::code(409, ErrorCode::AlreadyMember)),
+            ),
+            (
+                "c".to_owned(),
+                Err(ApiError::code(413, ErrorCode::MemberQuotaExceeded)),
+            ),
             ("d".to_owned(), Ok(member("d"))),
         ];
         let o = outcome(answers, false);
@@ -341,7 +348,10 @@ mod tests {
     #[test]
     fn after_making_shared_former_members_are_members_again() {
         let answers = vec![
-            ("a".to_owned(), Err(ApiError::code(409, ErrorCode::AlreadyMember))),
+            (
+                "a".to_owned(),
+                Err(ApiError::code(409, ErrorCode::AlreadyMember)),
+            ),
             ("b".to_owned(), Ok(member("b"))),
         ];
         let o = outcome(answers, true);
@@ -352,7 +362,10 @@ mod tests {
 
     #[test]
     fn an_image_no_longer_shared_is_noticed() {
-        let answers = vec![("a".to_owned(), Err(ApiError::code(409, ErrorCode::ImageNotShared)))];
+        let answers = vec![(
+            "a".to_owned(),
+            Err(ApiError::code(409, ErrorCode::ImageNotShared)),
+        )];
         let o = outcome(answers, false);
         assert!(o.not_shared);
         assert_eq!(o.failed, vec!["a"]);

@@ -147,7 +147,10 @@ fn MemberRow(
         let who = who(&name, &id);
         let image_name = image.with_untracked(|d| msg::image_name(d.image.name.as_deref()));
         state.ask(Confirm {
-            title: tf(Key::MembersRemoveTitle, &[("who", &who), ("image", &image_name)]),
+            title: tf(
+                Key::MembersRemoveTitle,
+                &[("who", &who), ("image", &image_name)],
+            ),
             body: tf(Key::MembersRemoveBody, &[("who", &who)]),
             risk: Some(t(Key::MembersRemoveRisk)),
             confirm_label: t(Key::MembersRemoveConfirm),

@@ -40,8 +40,8 @@ pub fn OfferPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
     let where_ = StoredValue::new((scope.region.clone(), scope.project_id.clone()));
     let decide = move |decision: MemberStatus| {
         let (region, project) = where_.get_value();
-        let (id, name) =
-            image.with_untracked(|d| (d.image.id.clone(), msg::image_name(d.image.name.as_deref())));
+        let (id, name) = image
+            .with_untracked(|d| (d.image.id.clone(), msg::image_name(d.image.name.as_deref())));
         change.run(async move {
             let m = api::decide(&region, &id, &project, decision).await?;
             image.update(|d| d.image.member_status = Some(m.status));
