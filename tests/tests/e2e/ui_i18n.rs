@@ -234,8 +234,29 @@ async fn main_flow(w: &Words) {
     wait_for_pending(&mut b, w.pending[2]).await;
     b.screenshot("five-waiting").await;
 
-    // The inbox: select one, two, five.
+    // The inbox: its title, and the focus on its heading (where keyboard and screen reader
+    // users start reading a new page).
     b.follow(w.shared_with_us).await;
+    let (heading, title) = (
+        w.shared_with_us.to_owned(),
+        format!("{} · Glimpse", w.shared_with_us),
+    );
+    b.wait_until("the focus on the inbox's heading and its title", |c| {
+        let (heading, title) = (heading.clone(), title.clone());
+        async move {
+            let v = c
+                .execute(
+                    "const a = document.activeElement; \
+                     return [a && a.tagName === 'H1' ? a.innerText.trim() : null, document.title];",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            (v == json!([heading, title])).then_some(())
+        }
+    })
+    .await;
+    // Select one, two, five.
     for (name, _) in &images {
         b.row(name).await;
     }
