@@ -322,7 +322,7 @@ pub fn ActivityPage() -> impl IntoView {
                                 tn(key, events.with(Vec::len), &[])
                             }}
                         </p>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label=tr(Key::NavActivity)>
                             <table class="table" id="activity">
                                 <caption class="sr-only">{tr(Key::NavActivity)}</caption>
                                 <thead>

@@ -178,7 +178,9 @@ impl<'a> Matrix<'a> {
                         </div>
                     }
                 })}
-            <div class="table-wrap">
+            // Many members make the matrix wider than the page: its scrolling area takes the
+            // focus, so that it scrolls from the keyboard too.
+            <div class="table-wrap" tabindex="0" role="region" aria-label=tr(Key::AuditCaption)>
                 <table class="table matrix" id="access-matrix">
                     <caption class="sr-only">{tr(Key::AuditCaption)}</caption>
                     <thead>
