@@ -1,54 +1,59 @@
-//! Formatting of sizes and timestamps for people.
+//! Formatting of sizes and timestamps for people, in the language in use.
 
 use wasm_bindgen::JsValue;
 
-/// Bytes in binary units, as `openstack` users think of image sizes: "512 B", "1.5 GiB".
+use crate::i18n::{self, Key, tf, tn};
+
+/// Bytes in binary units, as `openstack` users think of image sizes: "512 B", "1.5 GiB", with
+/// the language's decimal sign and unit names ("1,5 Gio" in French).
 pub fn size(bytes: Option<u64>) -> String {
     let Some(bytes) = bytes else {
         return "—".into();
     };
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    // Integer arithmetic only: float formatting would weigh ~15 KB of wasm.
+    const UNITS: [Key; 6] = [
+        Key::SizeB,
+        Key::SizeKib,
+        Key::SizeMib,
+        Key::SizeGib,
+        Key::SizeTib,
+        Key::SizePib,
+    ];
     let mut unit = 0;
     while unit < UNITS.len() - 1 && bytes >= 1u64 << (10 * (unit + 1)) {
         unit += 1;
     }
-    if unit == 0 {
-        return format!("{bytes} B");
-    }
-    let div = 1u128 << (10 * unit);
-    let tenths = (bytes as u128 * 10 + div / 2) / div;
-    if tenths < 100 {
-        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
-    } else {
-        format!("{} {}", (bytes as u128 + div / 2) / div, UNITS[unit])
-    }
+    let value = bytes as f64 / (1u64 << (10 * unit)) as f64;
+    let decimals = if unit > 0 && value < 10.0 { 1 } else { 0 };
+    let n = i18n::unit_number(i18n::lang(), value, decimals);
+    tf(UNITS[unit], &[("n", &n)])
 }
 
-/// An RFC 3339 timestamp as local "YYYY-MM-DD HH:MM"; the input as it is when unparsable.
+/// "1,234,567 bytes", grouped as the language groups digits.
+pub fn bytes(n: u64) -> String {
+    tn(Key::SizeBytes, n as usize, &[])
+}
+
+/// Milliseconds since the epoch of an RFC 3339 timestamp; None when unparsable.
+fn millis(rfc3339: &str) -> Option<f64> {
+    let t = js_sys::Date::new(&JsValue::from_str(rfc3339)).get_time();
+    (!t.is_nan()).then_some(t)
+}
+
+/// An RFC 3339 timestamp as a local date and time in the language in use ("12 Mar 2025,
+/// 14:05"); the input as it is when unparsable.
 pub fn date_time(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-    let t = date.get_time();
-    if t.is_nan() {
-        return rfc3339.to_owned();
+    match millis(rfc3339) {
+        Some(t) => i18n::date_time(i18n::lang(), t),
+        None => rfc3339.to_owned(),
     }
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        date.get_full_year(),
-        date.get_month() + 1,
-        date.get_date(),
-        date.get_hours(),
-        date.get_minutes()
-    )
 }
 
-/// An RFC 3339 timestamp as local "YYYY-MM-DD HH:MM:SS", for logs.
+/// Like [`date_time`], with seconds, for logs.
 pub fn date_time_seconds(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.to_owned();
+    match millis(rfc3339) {
+        Some(t) => i18n::date_time_seconds(i18n::lang(), t),
+        None => rfc3339.to_owned(),
     }
-    format!("{}:{:02}", date_time(rfc3339), date.get_seconds())
 }
 
 /// The value of an `<input type="datetime-local">` (local time) as RFC 3339 UTC, `minutes`
@@ -90,15 +95,13 @@ pub fn utc_to_local_input(rfc3339: &str, minutes: i32) -> String {
     )
 }
 
-/// "3 minutes ago", "2 days ago"… for recent events; the date further back.
+/// "3 minutes ago", "yesterday"… for the last month; the date further back.
 pub fn ago(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-    let t = date.get_time();
-    if t.is_nan() {
+    let Some(t) = millis(rfc3339) else {
         return rfc3339.to_owned();
-    }
-    let seconds = ((js_sys::Date::now() - t) / 1000.0).max(0.0) as u64;
-    crate::msg::ago(seconds).unwrap_or_else(|| date_time(rfc3339))
+    };
+    let seconds = ((js_sys::Date::now() - t) / 1000.0).max(0.0);
+    i18n::relative(i18n::lang(), seconds).unwrap_or_else(|| date_time(rfc3339))
 }
 
 /// An optional string, or a dash.
@@ -121,13 +124,21 @@ pub fn json_value(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Catalog, Lang, install};
 
     #[test]
-    fn sizes() {
+    fn sizes_in_binary_units_with_the_languages_unit_names() {
+        let en = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en.json"));
+        install(Catalog::parse(Lang::En, &en.unwrap()).unwrap());
         assert_eq!(size(None), "—");
         assert_eq!(size(Some(512)), "512 B");
         assert_eq!(size(Some(1536)), "1.5 KiB");
         assert_eq!(size(Some(20 * 1024 * 1024)), "20 MiB");
-        assert_eq!(size(Some(3 * 1024 * 1024 * 1024)), "3.0 GiB");
+        assert_eq!(size(Some(3 * 1024 * 1024 * 1024)), "3 GiB");
+        assert_eq!(size(Some(10 * 1024 * 1024 * 1024 - 1)), "10 GiB");
+        assert_eq!(bytes(1), "1 byte");
+        let fr = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/fr.json"));
+        install(Catalog::parse(Lang::Fr, &fr.unwrap()).unwrap());
+        assert_eq!(size(Some(1536)), "1.5 Kio", "natively numbers keep a point");
     }
 }

@@ -2,8 +2,10 @@
 //! Glimpse server's REST API on the same origin.
 
 pub mod api;
+pub mod change;
 pub mod components;
 pub mod format;
+pub mod i18n;
 pub mod msg;
 pub mod pages;
 pub mod router;
@@ -36,10 +38,15 @@ pub fn start() {
     else {
         return;
     };
-    // Replace the "Loading Glimpse…" placeholder.
-    root.set_inner_html("");
-    let root: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(root);
-    leptos::mount::mount_to(root, App).forget();
+    // The words first (the boot script has been fetching them beside the wasm), then the app
+    // replaces the "Loading Glimpse…" placeholder.
+    // Not Leptos's spawn_local: its executor starts with the app, just below.
+    wasm_bindgen_futures::spawn_local(async move {
+        i18n::start().await;
+        root.set_inner_html("");
+        let root: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(root);
+        leptos::mount::mount_to(root, App).forget();
+    });
 }
 
 #[component]
@@ -71,12 +78,21 @@ fn Shell() -> impl IntoView {
             let here = location.here();
             if here == "/" || route == Route::MyImages && location.query.get_untracked().is_empty()
             {
-                redirect("/sign-in");
+                redirect(&Route::SignIn.href());
             } else {
-                let next = String::from(js_sys::encode_uri_component(&here));
-                redirect(&format!("/sign-in?next={next}"));
+                redirect(&Route::SignIn.with_query(&api::query(&[("next", &here)])));
             }
         }
+    });
+
+    // A new page: the focus goes to its heading (not on the first page: the sign-in form
+    // keeps its autofocus).
+    Effect::new(move |previous: Option<Route>| {
+        let route = location.route.get();
+        if previous.is_some_and(|p| p != route) {
+            router::focus_heading();
+        }
+        route
     });
 
     let page = move || {

@@ -24,6 +24,28 @@ pub enum Route {
 }
 
 impl Route {
+    /// The address of the page: the one place paths are written.
+    pub fn href(&self) -> String {
+        match self {
+            Route::SignIn => "/sign-in".into(),
+            Route::MyImages => "/images".into(),
+            Route::Image(id) => format!("/images/{}", encode(id)),
+            Route::SharedWithUs => "/shared".into(),
+            Route::AccessAudit => "/audit".into(),
+            Route::Activity => "/activity".into(),
+            Route::NotFound => "/not-found".into(),
+        }
+    }
+
+    /// The page with a query string (`a=1&b=2`, already encoded; empty for none).
+    pub fn with_query(&self, query: &str) -> String {
+        if query.is_empty() {
+            self.href()
+        } else {
+            format!("{}?{query}", self.href())
+        }
+    }
+
     fn of(path: &str) -> Self {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         match segments.as_slice() {
@@ -118,6 +140,34 @@ pub fn set_query(query: &str) {
     }
 }
 
+/// Sets the document title to "`page` · Glimpse", following the language.
+pub fn page_title(page: Signal<String>) {
+    Effect::new(move |_| {
+        let title = crate::i18n::tf(crate::i18n::Key::AppTitle, &[("page", &page.get())]);
+        document().set_title(&title);
+    });
+}
+
+/// After an in-app navigation, moves the focus to the new page's heading (or the main area),
+/// so that keyboard and screen reader users start reading where the page starts.
+pub fn focus_heading() {
+    request_animation_frame(|| {
+        let doc = document();
+        let target = doc
+            .query_selector("#main h1")
+            .ok()
+            .flatten()
+            .or_else(|| doc.get_element_by_id("main"));
+        if let Some(el) = target {
+            if !el.has_attribute("tabindex") {
+                let _ = el.set_attribute("tabindex", "-1");
+            }
+            let el: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(el);
+            let _ = el.focus();
+        }
+    });
+}
+
 fn go(url: &str, replace: bool) {
     let location = use_location();
     if location.here() == url {
@@ -136,6 +186,13 @@ fn go(url: &str, replace: bool) {
     }
 }
 
+fn encode(s: &str) -> String {
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return s.to_owned();
+    }
+    String::from(js_sys::encode_uri_component(s))
+}
+
 fn decode(s: &str) -> String {
     if !s.contains('%') {
         return s.to_owned();
@@ -149,6 +206,8 @@ fn decode(s: &str) -> String {
 /// marked `aria-current="page"` when it is where the browser is.
 #[component]
 pub fn Link(
+    /// Where to: a page (see [`Route::href`]), with a query string if any.
+    #[prop(into)]
     href: String,
     /// Only the exact path counts as current (else the path or anything under it).
     #[prop(optional)]
@@ -198,5 +257,25 @@ mod tests {
         assert_eq!(Route::of("/audit"), Route::AccessAudit);
         assert_eq!(Route::of("/activity"), Route::Activity);
         assert_eq!(Route::of("/nope"), Route::NotFound);
+    }
+
+    #[test]
+    fn each_page_is_found_at_its_href() {
+        for route in [
+            Route::SignIn,
+            Route::MyImages,
+            Route::Image("0b9f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4".into()),
+            Route::SharedWithUs,
+            Route::AccessAudit,
+            Route::Activity,
+            Route::NotFound,
+        ] {
+            assert_eq!(Route::of(&route.href()), route);
+        }
+        assert_eq!(
+            Route::SharedWithUs.with_query("status=accepted"),
+            "/shared?status=accepted"
+        );
+        assert_eq!(Route::Activity.with_query(""), "/activity");
     }
 }

@@ -8,7 +8,8 @@ use json::{MemberStatusFilter, OwnerFilter, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::{api, msg};
+use crate::api;
+use crate::i18n::Key;
 
 const REGION_KEY: &str = "glimpse.region";
 const TOAST_TIME: Duration = Duration::from_secs(6);
@@ -33,7 +34,7 @@ pub struct Confirm {
     pub body: String,
     /// A second paragraph, for the risk.
     pub risk: Option<String>,
-    pub confirm_label: &'static str,
+    pub confirm_label: String,
     /// Red confirm button.
     pub danger: bool,
     pub on_confirm: Arc<dyn Fn() + Send + Sync>,
@@ -50,7 +51,7 @@ pub struct AppState {
     pub toasts: RwSignal<Vec<Toast>>,
     pub confirm: RwSignal<Option<Confirm>>,
     /// Why the user is on the sign-in page, when it wasn't their choice.
-    pub notice: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<Key>>,
     next_toast: StoredValue<u32>,
 }
 
@@ -106,7 +107,7 @@ impl AppState {
     /// The server said 401: back to the sign-in page with a word of why.
     pub fn session_lost(&self) {
         if self.session.get_untracked().is_some() {
-            self.notice.set(Some(msg::SESSION_ENDED.into()));
+            self.notice.set(Some(Key::SignInSessionEnded));
         }
         self.session.set(None);
         self.pending.set(None);
@@ -116,7 +117,7 @@ impl AppState {
     pub fn signed_out(&self) {
         self.session.set(None);
         self.pending.set(None);
-        self.notice.set(Some(msg::SIGNED_OUT.into()));
+        self.notice.set(Some(Key::SignInSignedOut));
     }
 
     /// Reactive: the scope pages load for, None when signed out.

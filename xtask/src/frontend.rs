@@ -3,11 +3,15 @@
 //! server's precompressed serving.
 //!
 //! The server sends a strict CSP (no inline script or style), so the page loads a tiny
-//! `boot-<hash>.js` module that imports the wasm-bindgen glue and starts the app.
+//! `boot-<hash>.js` module that picks the language, starts downloading its messages
+//! (`locale-<lang>-<hash>.json`, from `frontend/locales/`), imports the wasm-bindgen glue and
+//! starts the app. Other languages' files are fetched only when chosen. A release build fails
+//! when a first visit would download more than the size budget.
 //!
 //! Tools: the `wasm32-unknown-unknown` target, `wasm-bindgen` of exactly the version the
 //! frontend pins, and for release builds a `wasm-opt` of binaryen 120 or newer (Debian's 108
-//! miscompiles modern Rust output), installed from npm into a cache directory.
+//! miscompiles modern Rust output) and terser (to minify the JavaScript glue), both installed
+//! from npm into a cache directory.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -23,6 +27,8 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.129";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const RUSTFLAGS_VAR: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 const BINARYEN_NPM: &str = "binaryen@132";
+/// Minifies the wasm-bindgen glue (8 KB gzip as generated) in release builds.
+const TERSER_NPM: &str = "terser@5.51.4";
 const MIN_WASM_OPT: u32 = 120;
 /// The wasm features rustc's wasm32 target emits by default, for wasm-opt to keep.
 const WASM_FEATURES: &[&str] = &[
@@ -105,7 +111,6 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
         module = optimized;
     }
 
-    // 4. The site: hashed assets, boot script, index.html.
     let site = target_dir.join("web");
     let assets = site.join("assets");
     if assets.exists() {
@@ -113,31 +118,53 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     }
     fs::create_dir_all(&assets)?;
 
+    // 4. terser, for release builds: the glue's JavaScript, minified.
+    let glue = if release {
+        let minified = staging.join("glimpse.min.js");
+        let status = Command::new(terser()?)
+            .arg(&glue)
+            .args([
+                "--module",
+                "--compress",
+                "--mangle",
+                "--comments",
+                "false",
+                "-o",
+            ])
+            .arg(&minified)
+            .status()
+            .context("running terser")?;
+        ensure!(status.success(), "terser failed");
+        minified
+    } else {
+        glue
+    };
+
+    // 5. The site: hashed assets, boot script, index.html.
     let frontend = workspace_root.join("frontend");
     let glue_bytes = fs::read(&glue)?;
     let wasm_bytes = fs::read(&module)?;
-    let css_bytes = fs::read(frontend.join("style.css")).context("reading frontend/style.css")?;
+    let css =
+        fs::read_to_string(frontend.join("style.css")).context("reading frontend/style.css")?;
+    let css_bytes = minify_css(&css).into_bytes();
 
     let js_name = format!("glimpse-{}.js", short_hash(&[&glue_bytes, &wasm_bytes]));
     let wasm_name = format!("glimpse-{}_bg.wasm", short_hash(&[&wasm_bytes]));
     let css_name = format!("style-{}.css", short_hash(&[&css_bytes]));
-    let boot = format!(
-        "import init from \"./{js_name}\";\n\
-         init({{ module_or_path: new URL(\"{wasm_name}\", import.meta.url) }}).catch((e) => {{\n\
-         \x20 console.error(\"Glimpse could not start:\", e);\n\
-         \x20 const p = document.getElementById(\"boot\");\n\
-         \x20 if (p) p.textContent = \"Glimpse could not start: \" + e;\n\
-         }});\n"
-    );
+    let locales = locales(&frontend.join("locales"))?;
+    let boot = boot_script(&js_name, &wasm_name, &locales)?;
     let boot_name = format!("boot-{}.js", short_hash(&[boot.as_bytes()]));
 
-    let shipped = [
-        (&js_name, glue_bytes.as_slice()),
-        (&wasm_name, wasm_bytes.as_slice()),
-        (&css_name, css_bytes.as_slice()),
-        (&boot_name, boot.as_bytes()),
+    let mut shipped = vec![
+        (js_name.clone(), glue_bytes),
+        (wasm_name.clone(), wasm_bytes),
+        (css_name.clone(), css_bytes),
+        (boot_name.clone(), boot.into_bytes()),
     ];
-    for (name, bytes) in shipped {
+    for l in &locales {
+        shipped.push((l.file.clone(), l.json.clone().into_bytes()));
+    }
+    for (name, bytes) in &shipped {
         let path = assets.join(name);
         fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         gzip(&path)?;
@@ -156,7 +183,15 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     );
     fs::write(site.join("index.html"), index)?;
 
-    report_sizes(&assets, &[&js_name, &wasm_name, &css_name, &boot_name])?;
+    let sizes = Sizes::measure(
+        &assets,
+        [&wasm_name, &js_name, &css_name, &boot_name],
+        &locales,
+    )?;
+    sizes.report(&assets);
+    if release {
+        sizes.check_budget()?;
+    }
     Ok(site)
 }
 
@@ -198,8 +233,10 @@ pub fn ensure_tools() -> Result<()> {
         );
     }
 
-    // wasm-opt.
+    // wasm-opt, terser, and axe-core for the browser tests.
     wasm_opt()?;
+    terser()?;
+    axe_core()?;
     Ok(())
 }
 
@@ -255,6 +292,61 @@ fn wasm_opt() -> Result<PathBuf> {
         "npm installed binaryen {version}; {MIN_WASM_OPT} or newer is needed"
     );
     Ok(npm_bin)
+}
+
+/// terser from npm (installed when missing).
+fn terser() -> Result<PathBuf> {
+    npm_package("npm-terser", TERSER_NPM, ".bin/terser")
+}
+
+/// The pinned axe-core, for the browser tests' accessibility checks (run in the page by
+/// WebDriver, so the page's CSP does not apply to it).
+pub const AXE_NPM: &str = "axe-core@4.14.1";
+
+/// axe-core's script, from npm (installed when missing).
+pub fn axe_core() -> Result<PathBuf> {
+    npm_package("npm-axe", AXE_NPM, "axe-core/axe.min.js")
+}
+
+/// `file` (under `node_modules/`) of the npm package `spec` ("name@version"), installed into
+/// its own prefix of the cache when missing or of another version.
+fn npm_package(dir: &str, spec: &str, file: &str) -> Result<PathBuf> {
+    let (name, version) = spec
+        .rsplit_once('@')
+        .context("an npm spec is name@version")?;
+    let prefix = cache_dir().join(dir);
+    let modules = prefix.join("node_modules");
+    let installed = fs::read_to_string(modules.join(name).join("package.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_owned));
+    let path = modules.join(file);
+    if installed.as_deref() == Some(version) && path.exists() {
+        return Ok(path);
+    }
+    eprintln!(
+        "xtask: installing {spec} from npm into {}",
+        prefix.display()
+    );
+    fs::create_dir_all(&prefix)?;
+    run(Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args([
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--loglevel=error",
+            spec,
+        ]))
+    .with_context(|| format!("installing {spec} with npm (is node/npm installed?)"))?;
+    ensure!(
+        path.exists(),
+        "{} is missing after npm install",
+        path.display()
+    );
+    Ok(path)
 }
 
 /// "wasm-opt version 132 (version_132)" → 132.
@@ -324,21 +416,213 @@ fn gzip(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn report_sizes(assets: &Path, names: &[&String]) -> Result<()> {
-    let mut line = String::new();
-    let (mut raw, mut gz) = (0u64, 0u64);
-    for name in names {
-        let r = fs::metadata(assets.join(name))?.len();
-        let g = fs::metadata(assets.join(format!("{name}.gz")))?.len();
-        raw += r;
-        gz += g;
-        let _ = write!(line, "\n  {name}: {} KiB ({} KiB gzip)", r / 1024, g / 1024);
+/// The stylesheet without its comments and needless whitespace (a few KB fewer; a rule's
+/// text is left as written, so nothing changes meaning).
+fn minify_css(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .split_once("*/")
+            .map_or("", |(_, after)| after);
     }
-    eprintln!(
-        "xtask: web UI in {}: {} KiB, {} KiB gzip{line}",
-        assets.parent().unwrap_or(assets).display(),
-        raw / 1024,
-        gz / 1024
+    out.push_str(rest);
+    let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut tight = String::with_capacity(collapsed.len());
+    let chars: Vec<char> = collapsed.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // Spaces around braces, semicolons and child combinators, and after colons and commas,
+        // are not needed (no selector has a space right after a colon).
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            if matches!(prev, Some('{' | '}' | ';' | ',' | '>' | ':'))
+                || matches!(next, Some('{' | '}' | ';' | '>'))
+            {
+                continue;
+            }
+        }
+        tight.push(c);
+    }
+    tight
+}
+
+/// A locale file as shipped: minified, named by its language and content hash.
+struct Locale {
+    lang: String,
+    file: String,
+    json: String,
+    /// What the page shows before the app starts, and if it cannot.
+    starting: String,
+    failed: String,
+}
+
+/// Reads `frontend/locales/*.json` (English first), each checked to be a JSON object.
+fn locales(dir: &Path) -> Result<Vec<Locale>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            found.push(path);
+        }
+    }
+    found.sort_by_key(|p| (!p.ends_with("en.json"), p.clone()));
+    let mut locales = Vec::new();
+    // English's keys, in name order: the order of every shipped list (frontend/build.rs
+    // numbers the keys the same way).
+    let mut keys: Vec<String> = Vec::new();
+    for path in found {
+        let lang = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .context("a locale file's name")?
+            .to_owned();
+        let text = fs::read_to_string(&path)?;
+        let value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a JSON object", path.display()))?;
+        let word = |key: &str| {
+            value
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .with_context(|| format!("{} has no {key}", path.display()))
+        };
+        let (starting, failed) = (word("app.starting")?, word("app.failed")?);
+        if keys.is_empty() {
+            keys = value.keys().cloned().collect();
+        }
+        let theirs: Vec<&String> = value.keys().collect();
+        ensure!(
+            theirs.iter().copied().eq(keys.iter()),
+            "{} does not have exactly the keys of en.json (the frontend's unit tests say which)",
+            path.display()
+        );
+        // Shipped as a list in key order: the key names are not downloaded.
+        let list: Vec<&serde_json::Value> = keys.iter().map(|k| &value[k]).collect();
+        let json = serde_json::to_string(&list)?;
+        let file = format!("locale-{lang}-{}.json", short_hash(&[json.as_bytes()]));
+        locales.push(Locale {
+            lang,
+            file,
+            json,
+            starting,
+            failed,
+        });
+    }
+    ensure!(
+        locales.first().is_some_and(|l| l.lang == "en"),
+        "no frontend/locales/en.json"
     );
-    Ok(())
+    Ok(locales)
+}
+
+/// The boot module (the CSP allows no inline script): picks the language (the one chosen
+/// before in this browser, else the first of the browser's that the UI speaks, else English),
+/// starts downloading its messages beside the wasm, and starts the app.
+fn boot_script(js_name: &str, wasm_name: &str, locales: &[Locale]) -> Result<String> {
+    let files: serde_json::Map<String, serde_json::Value> = locales
+        .iter()
+        .map(|l| (l.lang.clone(), l.file.clone().into()))
+        .collect();
+    let words: serde_json::Map<String, serde_json::Value> = locales
+        .iter()
+        .map(|l| (l.lang.clone(), serde_json::json!([l.starting, l.failed])))
+        .collect();
+    let files = serde_json::to_string(&files)?;
+    let words = serde_json::to_string(&words)?;
+    Ok(format!(
+        "import init from \"./{js_name}\";\n\
+         const files = {files};\n\
+         const words = {words};\n\
+         const pick = () => {{\n\
+         \x20 try {{ const s = localStorage.getItem(\"glimpse.lang\"); if (s && files[s]) return s; }} catch (e) {{}}\n\
+         \x20 for (const tag of navigator.languages || [navigator.language || \"en\"]) {{\n\
+         \x20   const primary = String(tag).toLowerCase().split(/[-_]/)[0];\n\
+         \x20   if (files[primary]) return primary;\n\
+         \x20 }}\n\
+         \x20 return \"en\";\n\
+         }};\n\
+         const lang = pick();\n\
+         const url = (f) => new URL(f, import.meta.url).href;\n\
+         document.documentElement.lang = lang;\n\
+         window.glimpseLocales = {{\n\
+         \x20 lang,\n\
+         \x20 files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, url(f)])),\n\
+         \x20 first: fetch(url(files[lang])).then((r) => (r.ok ? r.text() : Promise.reject(r.status))),\n\
+         }};\n\
+         const boot = document.getElementById(\"boot\");\n\
+         if (boot) boot.textContent = words[lang][0];\n\
+         init({{ module_or_path: new URL(\"{wasm_name}\", import.meta.url) }}).catch((e) => {{\n\
+         \x20 console.error(\"Glimpse could not start:\", e);\n\
+         \x20 const p = document.getElementById(\"boot\");\n\
+         \x20 if (p) p.textContent = words[lang][1] + \" \" + e;\n\
+         }});\n"
+    ))
+}
+
+/// What a first visit downloads must stay within this, in one language: wasm + js + css +
+/// the boot script + the largest locale, gzip (the guide's rule: 350 KB).
+const BUDGET_BYTES: u64 = 350_000;
+
+/// The gzip sizes of the shipped parts.
+struct Sizes {
+    /// (file, raw bytes, gzip bytes): wasm, js, css, boot.
+    parts: Vec<(String, u64, u64)>,
+    /// (language, file, raw, gzip)
+    locales: Vec<(String, String, u64, u64)>,
+}
+
+impl Sizes {
+    fn measure(assets: &Path, parts: [&String; 4], locales: &[Locale]) -> Result<Self> {
+        let size = |name: &str| -> Result<(u64, u64)> {
+            Ok((
+                fs::metadata(assets.join(name))?.len(),
+                fs::metadata(assets.join(format!("{name}.gz")))?.len(),
+            ))
+        };
+        let mut sizes = Sizes {
+            parts: Vec::new(),
+            locales: Vec::new(),
+        };
+        for name in parts {
+            let (r, g) = size(name)?;
+            sizes.parts.push((name.clone(), r, g));
+        }
+        for l in locales {
+            let (r, g) = size(&l.file)?;
+            sizes.locales.push((l.lang.clone(), l.file.clone(), r, g));
+        }
+        Ok(sizes)
+    }
+
+    /// The largest first visit: every part and the largest locale.
+    fn first_visit(&self) -> u64 {
+        let parts: u64 = self.parts.iter().map(|p| p.2).sum();
+        parts + self.locales.iter().map(|l| l.3).max().unwrap_or(0)
+    }
+
+    fn report(&self, assets: &Path) {
+        let mut line = String::new();
+        for (name, r, g) in &self.parts {
+            let _ = write!(line, "\n  {name}: {r} bytes ({g} gzip)");
+        }
+        for (lang, name, r, g) in &self.locales {
+            let _ = write!(line, "\n  {name} ({lang}): {r} bytes ({g} gzip)");
+        }
+        eprintln!(
+            "xtask: web UI in {}; a first visit downloads at most {} bytes gzip (budget {BUDGET_BYTES}){line}",
+            assets.parent().unwrap_or(assets).display(),
+            self.first_visit(),
+        );
+    }
+
+    fn check_budget(&self) -> Result<()> {
+        let total = self.first_visit();
+        ensure!(
+            total <= BUDGET_BYTES,
+            "the web UI is over its size budget: a first visit downloads {total} bytes gzip, more than {BUDGET_BYTES}"
+        );
+        Ok(())
+    }
 }

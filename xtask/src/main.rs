@@ -264,7 +264,8 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
                 &["--"][..]
             })
             .args(extra)
-            .env("GLIMPSE_ASSETS_DIR", &web),
+            .env("GLIMPSE_ASSETS_DIR", &web)
+            .env("GLIMPSE_AXE_JS", frontend::axe_core()?),
         "cargo test --workspace (unit tests, then the end-to-end suite on a real dev cloud and browser)",
     )
 }

@@ -1,19 +1,20 @@
 use json::{MemberStatus, Visibility};
 use leptos::prelude::*;
 
+use crate::i18n::{Key, text, tr};
 use crate::msg;
 
 /// A member's status: pending amber, accepted green, rejected grey.
 #[component]
 pub fn StatusBadge(status: MemberStatus) -> impl IntoView {
     let class = format!("badge badge-{}", status.as_str());
-    view! { <span class=class>{msg::member_status(status)}</span> }
+    view! { <span class=class>{text(move || msg::member_status(status))}</span> }
 }
 
 #[component]
 pub fn VisibilityBadge(visibility: Visibility) -> impl IntoView {
     let class = format!("badge badge-vis-{}", visibility.as_str());
-    view! { <span class=class>{msg::visibility(visibility)}</span> }
+    view! { <span class=class>{text(move || msg::visibility(visibility))}</span> }
 }
 
 /// Member counts of a shared image, one badge per status present.
@@ -43,12 +44,12 @@ impl MemberCounts {
 
     pub fn view(self) -> impl IntoView {
         if self.total() == 0 {
-            return view! { <span class="muted">{msg::NO_MEMBERS_YET}</span> }.into_any();
+            return view! { <span class="muted">{tr(Key::ImagesNoMembersYet)}</span> }.into_any();
         }
         let part = |n: usize, status: MemberStatus| {
             (n > 0).then(|| {
                 let class = format!("count count-{}", status.as_str());
-                view! { <span class=class>{msg::count_with_status(n, status)}</span> }
+                view! { <span class=class>{text(move || msg::count_with_status(n, status))}</span> }
             })
         };
         view! {

@@ -1,7 +1,7 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::msg;
+use crate::i18n::{Key, tr};
 use crate::state::use_state;
 
 /// The one in-page confirmation dialog (a modal `<dialog>`), driven by `AppState::ask`.
@@ -61,7 +61,7 @@ pub fn ConfirmDialog() -> impl IntoView {
                                     node_ref=cancel_button
                                     on:click=cancel
                                 >
-                                    {msg::CANCEL}
+                                    {tr(Key::CommonCancel)}
                                 </button>
                                 <button type="button" class=class on:click=confirm>
                                     {c.confirm_label}

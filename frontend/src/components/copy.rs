@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::msg;
+use crate::i18n::{Key, t, text, tf, tr};
 use crate::state::use_state;
 
 /// A small button that copies `text` to the clipboard and says so.
@@ -10,14 +10,14 @@ use crate::state::use_state;
 pub fn CopyButton(
     /// What to copy.
     #[prop(into)]
-    text: Signal<String>,
+    value: Signal<String>,
     /// The button's accessible name, e.g. "Copy project ID".
-    label: &'static str,
+    label: Key,
 ) -> impl IntoView {
     let state = use_state();
     let copied = RwSignal::new(false);
     let on_click = move |_| {
-        let value = text.get_untracked();
+        let value = value.get_untracked();
         spawn_local(async move {
             let ok = match web_sys::window() {
                 Some(w) => JsFuture::from(w.navigator().clipboard().write_text(&value))
@@ -33,15 +33,21 @@ pub fn CopyButton(
                     },
                     std::time::Duration::from_secs(2),
                 );
-                state.success(msg::copied(&value));
+                state.success(tf(Key::CopyDone, &[("what", &value)]));
             } else {
-                state.error(msg::COPY_FAILED);
+                state.error(t(Key::CopyFailed));
             }
         });
     };
     view! {
-        <button type="button" class="btn-icon" aria-label=label title=label on:click=on_click>
-            {move || if copied.get() { msg::COPIED_MARK } else { msg::COPY_MARK }}
+        <button
+            type="button"
+            class="btn-icon"
+            aria-label=tr(label)
+            title=tr(label)
+            on:click=on_click
+        >
+            {text(move || t(if copied.get() { Key::CopyDoneButton } else { Key::CopyButton }))}
         </button>
     }
 }

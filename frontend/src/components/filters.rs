@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
+use crate::i18n::{Key, tr};
+
 /// A labelled filter control, as the audit pages line them up.
-pub fn filter_field(id: &'static str, label: &'static str, control: AnyView) -> AnyView {
+pub fn filter_field(id: &'static str, label: Key, control: AnyView) -> AnyView {
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id>{tr(label)}</label>
             {control}
         </div>
     }

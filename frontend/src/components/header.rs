@@ -1,20 +1,22 @@
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::components::CopyButton;
+use crate::api;
+use crate::api::ApiError;
+use crate::change::{Run, change};
+use crate::components::{CopyButton, LanguagePicker};
+use crate::i18n::{Key, t, text, tf, tn, tr};
+use crate::msg::{self, Doing};
 use crate::router::{Link, Route, navigate, use_location};
 use crate::state::use_state;
-use crate::{api, msg};
 
 /// The header bar: navigation, project and region switchers, the project ID to hand out,
-/// the user and sign out.
+/// the language, the user and sign out.
 #[component]
 pub fn Header() -> impl IntoView {
     let state = use_state();
     let location = use_location();
-    let switching = RwSignal::new(false);
 
-    let project_id = Signal::derive(move || {
+    let project_id = text(move || {
         state
             .session
             .with(|s| s.as_ref().map(|s| s.project.id.clone()).unwrap_or_default())
@@ -35,31 +37,27 @@ pub fn Header() -> impl IntoView {
             .with(|s| s.as_ref().map(|s| s.regions.clone()).unwrap_or_default())
     };
 
+    let switch = change();
     let on_project = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         if id == project_id.get_untracked() || id.is_empty() {
             return;
         }
-        switching.set(true);
         let on_detail = matches!(location.route.get_untracked(), Route::Image(_));
-        spawn_local(async move {
+        switch.run(async move {
             match api::switch_project(&id).await {
                 Ok(session) => {
                     let name = session.project.name.clone();
                     state.set_session(session);
-                    state.success(msg::switched_project(&name));
+                    state.success(tf(Key::NavSwitchedProject, &[("name", &name)]));
                     // The image on screen belongs to the other project.
                     if on_detail {
-                        navigate("/images");
+                        navigate(&Route::MyImages.href());
                     }
                 }
-                Err(e) => {
-                    state.error(msg::switch_failed(&e.message));
-                    // Put the select back on the project we are still in.
-                    state.session.update(|_| {});
-                }
+                Err(e) => switch_failed(state, &e),
             }
-            switching.set(false);
+            Ok(())
         });
     };
 
@@ -70,68 +68,70 @@ pub fn Header() -> impl IntoView {
         }
     };
 
-    let sign_out = move |_| {
-        spawn_local(async move {
-            let _ = api::sign_out().await;
-            state.signed_out();
-            navigate("/sign-in");
-        });
-    };
+    let sign_out = change();
 
     let pending = move || state.pending.get().filter(|n| *n > 0);
+    let my_images = Route::MyImages.href();
 
     view! {
         <header class="topbar">
             <a class="skip" href="#main">
-                {msg::SKIP_TO_CONTENT}
+                {tr(Key::NavSkip)}
             </a>
             <div class="topbar-row">
-                <a href="/images" class="brand" on:click=move |ev: leptos::ev::MouseEvent| {
-                    if ev.button() == 0 && !ev.ctrl_key() && !ev.meta_key() {
-                        ev.prevent_default();
-                        navigate("/images");
-                    }
-                }>
+                <Link href=my_images.clone() class="brand" exact=true>
                     <span class="brand-mark" aria-hidden="true"></span>
                     {msg::APP_NAME}
-                </a>
-                <nav class="mainnav" aria-label=msg::MAIN_NAV>
-                    <Link href="/images".into()>{msg::NAV_MY_IMAGES}</Link>
-                    <Link href="/shared".into() describedby="pending-desc">
-                        {msg::NAV_SHARED_WITH_US}
+                </Link>
+                <nav class="mainnav" aria-label=tr(Key::NavMain)>
+                    <Link href=my_images>{tr(Key::NavMyImages)}</Link>
+                    <Link href=Route::SharedWithUs.href() describedby="pending-desc">
+                        {tr(Key::NavSharedWithUs)}
                         {move || {
                             pending()
                                 .map(|n| {
                                     view! {
                                         <span class="nav-badge" aria-hidden="true">
-                                            {n}
+                                            {msg::number(n)}
                                         </span>
                                     }
                                 })
                         }}
                     </Link>
                     <span id="pending-desc" class="sr-only">
-                        {move || pending().map(msg::pending_offers).unwrap_or_default()}
+                        {move || pending().map(|n| tn(Key::NavPendingOffers, n, &[])).unwrap_or_default()}
                     </span>
-                    <Link href="/audit".into()>{msg::NAV_ACCESS_AUDIT}</Link>
-                    <Link href="/activity".into()>{msg::NAV_ACTIVITY}</Link>
+                    <Link href=Route::AccessAudit.href()>{tr(Key::NavAccessAudit)}</Link>
+                    <Link href=Route::Activity.href()>{tr(Key::NavActivity)}</Link>
                 </nav>
                 <div class="user">
-                    <span class="user-name" title=msg::SIGNED_IN_AS>
+                    <span class="user-name" title=tr(Key::NavSignedInAs)>
                         {user_name}
                     </span>
-                    <button type="button" class="btn btn-quiet" on:click=sign_out>
-                        {msg::SIGN_OUT}
+                    <button
+                        type="button"
+                        class="btn btn-quiet"
+                        prop:disabled=move || sign_out.pending().get()
+                        on:click=move |_| {
+                            sign_out.run(async move {
+                                let _ = api::sign_out().await;
+                                state.signed_out();
+                                navigate(&Route::SignIn.href());
+                                Ok(())
+                            })
+                        }
+                    >
+                        {tr(Key::NavSignOut)}
                     </button>
                 </div>
             </div>
             <div class="context-row">
                 <div class="field-inline">
-                    <label for="project-switch">{msg::FIELD_PROJECT}</label>
+                    <label for="project-switch">{tr(Key::NavProject)}</label>
                     <select
                         id="project-switch"
                         on:change=on_project
-                        prop:disabled=move || switching.get()
+                        prop:disabled=move || switch.pending().get()
                     >
                         {move || {
                             let current = project_id.get();
@@ -150,19 +150,19 @@ pub fn Header() -> impl IntoView {
                     </select>
                 </div>
                 <div class="project-id">
-                    <span class="muted">{msg::PROJECT_ID_CAPTION}</span>
+                    <span class="muted">{tr(Key::NavProjectId)}</span>
                     <code id="current-project-id">{move || project_id.get()}</code>
-                    <CopyButton text=project_id label=msg::COPY_PROJECT_ID />
+                    <CopyButton value=project_id label=Key::NavCopyProjectId />
                 </div>
                 <div class="field-inline">
-                    <label for="region-switch">{msg::FIELD_REGION}</label>
+                    <label for="region-switch">{tr(Key::NavRegion)}</label>
                     <select id="region-switch" on:change=on_region>
                         {move || {
                             let current = state.region.get();
                             let regions = regions();
                             if regions.is_empty() {
                                 return view! {
-                                    <option value="">{msg::NO_REGION}</option>
+                                    <option value="">{t(Key::NavNoRegion)}</option>
                                 }
                                     .into_any();
                             }
@@ -181,7 +181,15 @@ pub fn Header() -> impl IntoView {
                         }}
                     </select>
                 </div>
+                <LanguagePicker id="language-switch" />
             </div>
         </header>
     }
+}
+
+fn switch_failed(state: crate::state::AppState, e: &ApiError) {
+    let why = msg::error(Doing::SwitchProject, e);
+    state.error(tf(Key::NavSwitchFailed, &[("why", &why)]));
+    // Put the select back on the project we are still in.
+    state.session.update(|_| {});
 }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::msg;
+use crate::i18n::{Key, tr};
 use crate::state::{ToastKind, use_state};
 
 /// The toast area: success notices (polite) and failures that have no better place.
@@ -8,8 +8,8 @@ use crate::state::{ToastKind, use_state};
 pub fn Toasts() -> impl IntoView {
     let state = use_state();
     view! {
-        <div class="toasts" role="status" aria-live="polite" aria-label=msg::NOTIFICATIONS>
-            <For each=move || state.toasts.get() key=|t| t.id let:toast>
+        <div class="toasts" role="status" aria-live="polite" aria-label=tr(Key::ToastRegion)>
+            {move || state.toasts.get().into_iter().map(|toast| view! {
                 <div class=match toast.kind {
                     ToastKind::Success => "toast toast-success",
                     ToastKind::Error => "toast toast-error",
@@ -18,13 +18,13 @@ pub fn Toasts() -> impl IntoView {
                     <button
                         type="button"
                         class="btn-icon"
-                        aria-label=msg::DISMISS
+                        aria-label=tr(Key::ToastDismiss)
                         on:click=move |_| state.dismiss(toast.id)
                     >
                         "×"
                     </button>
                 </div>
-            </For>
+            }).collect_view()}
         </div>
     }
 }

@@ -5,10 +5,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
-use crate::components::{EmptyState, ErrorNote, Loading, options};
+use crate::change::{Run, change};
+use crate::components::{EmptyState, ErrorNote, FailureLine, Loading, options};
 use crate::format;
-use crate::msg;
-use crate::router::{set_query, use_location};
+use crate::i18n::{Key, t, tf, tn, tr};
+use crate::msg::{self, Doing};
+use crate::router::{page_title, set_query, use_location};
 use crate::state::use_state;
 
 /// The log's filters, named as the API's query parameters. In the page's query string `from`
@@ -85,6 +87,7 @@ enum Phase {
 pub fn ActivityPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
+    page_title(tr(Key::NavActivity));
     let filter = Memo::new(move |_| {
         let mut f = Filter::default();
         for name in FIELDS.into_iter().chain(["limit"]) {
@@ -119,8 +122,6 @@ pub fn ActivityPage() -> impl IntoView {
     let events = RwSignal::new(Vec::<ActivityEvent>::new());
     let next = RwSignal::new(None::<i64>);
     let phase = RwSignal::new(Phase::Loading);
-    let more_busy = RwSignal::new(false);
-    let more_error = RwSignal::new(None::<String>);
     let reload = RwSignal::new(0u32);
     let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
@@ -129,8 +130,6 @@ pub fn ActivityPage() -> impl IntoView {
         generation.update_value(|g| *g += 1);
         let me = generation.get_value();
         phase.set(Phase::Loading);
-        more_busy.set(false);
-        more_error.set(None);
         spawn_local(async move {
             let result = api::list_events(&f.query(&[])).await;
             if generation.try_get_value() != Some(me) {
@@ -151,45 +150,39 @@ pub fn ActivityPage() -> impl IntoView {
         });
     });
 
-    let load_more = move |_| {
+    let load_more = change();
+    let more = move || {
         let Some(before) = next.get_untracked() else {
             return;
         };
         let f = filter.get_untracked();
         let me = generation.get_value();
-        more_busy.set(true);
-        more_error.set(None);
-        spawn_local(async move {
+        load_more.run(async move {
             let before = before.to_string();
-            let result = api::list_events(&f.query(&[("before", &before)])).await;
-            if generation.try_get_value() != Some(me) {
-                return;
+            let list = api::list_events(&f.query(&[("before", &before)])).await?;
+            // Only if the filters are still those of this page of events.
+            if generation.try_get_value() == Some(me) {
+                events.update(|e| e.extend(list.events));
+                next.set(list.next_before);
             }
-            match result {
-                Ok(list) => {
-                    events.update(|e| e.extend(list.events));
-                    next.set(list.next_before);
-                }
-                Err(e) => more_error.set(Some(e.message)),
-            }
-            more_busy.set(false);
+            Ok(())
         });
     };
 
     // The API's complaint about one filter, shown under it.
     let field_error = move |name: &'static str| {
         phase.with(|p| match p {
-            Phase::Failed(e) if e.is(json::ErrorCode::InvalidInput.as_str()) => {
-                (e.field.as_deref() == Some(name)).then(|| e.message.clone())
+            Phase::Failed(e) if e.is(json::ErrorCode::InvalidInput) => {
+                (e.field.as_deref() == Some(name)).then(|| msg::error(Doing::Filter, e))
             }
             _ => None,
         })
     };
-    let field = move |name: &'static str, label: &'static str, control: AnyView| -> AnyView {
+    let field = move |name: &'static str, label: Key, control: AnyView| -> AnyView {
         let error_id = format!("filter-{name}-error");
         view! {
             <div class="field">
-                <label for=format!("filter-{name}")>{label}</label>
+                <label for=format!("filter-{name}")>{tr(label)}</label>
                 {control}
                 {move || {
                     field_error(name)
@@ -205,12 +198,12 @@ pub fn ActivityPage() -> impl IntoView {
         }
         .into_any()
     };
-    let input = move |name: &'static str, kind: &'static str, placeholder: &'static str| {
+    let input = move |name: &'static str, kind: &'static str, placeholder: Option<Key>| {
         view! {
             <input
                 id=format!("filter-{name}")
                 type=kind
-                placeholder=placeholder
+                placeholder=move || placeholder.map(t).unwrap_or_default()
                 aria-invalid=move || if field_error(name).is_some() { "true" } else { "false" }
                 aria-describedby=format!("filter-{name}-error")
                 prop:value=move || shown.with(|d| d.value(name))
@@ -220,7 +213,7 @@ pub fn ActivityPage() -> impl IntoView {
         }
         .into_any()
     };
-    let select = move |name: &'static str, list: Vec<(String, String)>| {
+    let select = move |name: &'static str, list: fn() -> Vec<(String, String)>| {
         view! {
             <select
                 id=format!("filter-{name}")
@@ -233,9 +226,9 @@ pub fn ActivityPage() -> impl IntoView {
             >
                 {move || {
                     let chosen = shown.with(|d| d.value(name));
-                    let mut list = list.clone();
+                    let mut list = list();
                     if !list.iter().any(|(v, _)| *v == chosen) {
-                        list.push((chosen.clone(), msg::failed_with(&chosen)));
+                        list.push((chosen.clone(), tf(Key::ActivityFailedWith, &[("code", &chosen)])));
                     }
                     options(list, &chosen)
                 }}
@@ -243,67 +236,48 @@ pub fn ActivityPage() -> impl IntoView {
         }
         .into_any()
     };
-    let actions: Vec<(String, String)> = std::iter::once((String::new(), msg::ANY_ACTION.into()))
-        .chain(
-            Action::ALL
-                .into_iter()
-                .map(|a| (a.as_str().into(), msg::action(a).into())),
-        )
-        .collect();
-    let outcomes: Vec<(String, String)> = [
-        ("", msg::ANY_OUTCOME),
-        ("ok", msg::OUTCOME_OK),
-        ("failed", msg::OUTCOME_ANY_ERROR),
-        ("unfinished", msg::OUTCOME_UNFINISHED),
-    ]
-    .into_iter()
-    .map(|(v, l)| (v.to_owned(), l.to_owned()))
-    .collect();
     let export = move || {
-        format!(
-            "/api/v1/audit/events?{}",
-            Filter {
-                limit: "1000".into(),
-                ..filter.get()
-            }
-            .query(&[("format", "csv")])
-        )
+        let f = Filter {
+            limit: "1000".into(),
+            ..filter.get()
+        };
+        api::url(&format!("/audit/events?{}", f.query(&[("format", "csv")])))
     };
 
     view! {
         <section class="page">
             <div class="page-head">
                 <div>
-                    <h1>{msg::NAV_ACTIVITY}</h1>
-                    <p class="lede">{msg::ACTIVITY_LEDE}</p>
+                    <h1>{tr(Key::NavActivity)}</h1>
+                    <p class="lede">{tr(Key::ActivityLede)}</p>
                 </div>
                 <div class="toolbar">
                     <a class="btn" href=export download="">
-                        {msg::EXPORT_CSV}
+                        {tr(Key::CommonExportCsv)}
                     </a>
                     <button type="button" class="btn" on:click=move |_| reload.update(|n| *n += 1)>
-                        {msg::REFRESH}
+                        {tr(Key::CommonRefresh)}
                     </button>
                 </div>
             </div>
             <form
                 class="filters"
-                aria-label=msg::FILTERS
+                aria-label=tr(Key::CommonFilters)
                 on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     apply();
                 }
             >
-                {field("from", msg::FIELD_FROM, input("from", "datetime-local", ""))}
-                {field("to", msg::FIELD_TO, input("to", "datetime-local", ""))}
-                {field("user", msg::FIELD_USER, input("user", "text", msg::NAME_OR_ID))}
-                {field("project", msg::FIELD_PROJECT, input("project", "text", msg::NAME_OR_ID))}
-                {field("image", msg::FIELD_IMAGE, input("image", "text", msg::IMAGE_ID_PLACEHOLDER))}
-                {field("action", msg::FIELD_ACTION, select("action", actions))}
-                {field("outcome", msg::FIELD_OUTCOME, select("outcome", outcomes))}
+                {field("from", Key::ActivityFrom, input("from", "datetime-local", None))}
+                {field("to", Key::ActivityTo, input("to", "datetime-local", None))}
+                {field("user", Key::ActivityUser, input("user", "text", Some(Key::ActivityNameOrId)))}
+                {field("project", Key::ActivityProject, input("project", "text", Some(Key::ActivityNameOrId)))}
+                {field("image", Key::ActivityImage, input("image", "text", Some(Key::ActivityImagePlaceholder)))}
+                {field("action", Key::ActivityAction, select("action", action_choices))}
+                {field("outcome", Key::ActivityOutcome, select("outcome", outcome_choices))}
                 <div class="filter-actions">
                     <button type="submit" class="btn btn-primary">
-                        {msg::APPLY_FILTERS}
+                        {tr(Key::ActivityApply)}
                     </button>
                     <Show when=move || !filter.with(Filter::is_empty)>
                         <button
@@ -314,15 +288,15 @@ pub fn ActivityPage() -> impl IntoView {
                                 set_query(&api::query(&[("limit", &limit)]));
                             }
                         >
-                            {msg::CLEAR_FILTERS}
+                            {tr(Key::CommonClearFilters)}
                         </button>
                     </Show>
                 </div>
             </form>
             {move || match phase.get() {
-                Phase::Loading => view! { <Loading text=msg::LOADING_EVENTS /> }.into_any(),
+                Phase::Loading => view! { <Loading text=Key::ActivityLoading /> }.into_any(),
                 Phase::Failed(e) => {
-                    let on_a_field = e.is(json::ErrorCode::InvalidInput.as_str())
+                    let on_a_field = e.is(json::ErrorCode::InvalidInput)
                         && e.field.as_deref().is_some_and(|f| FIELDS.contains(&f));
                     if on_a_field {
                         ().into_any()
@@ -333,32 +307,35 @@ pub fn ActivityPage() -> impl IntoView {
                 }
                 Phase::Ready if events.with(Vec::is_empty) => {
                     if filter.with(Filter::is_empty) {
-                        view! { <EmptyState title=msg::NO_EVENTS hint=msg::NO_EVENTS_HINT /> }
+                        view! { <EmptyState title=tr(Key::ActivityNone) hint=tr(Key::ActivityNoneHint) /> }
                             .into_any()
                     } else {
-                        view! { <EmptyState title=msg::NO_EVENTS_MATCH hint=msg::NO_MATCH_FILTERS_HINT /> }
+                        view! { <EmptyState title=tr(Key::ActivityNoMatch) hint=tr(Key::CommonNoMatchFiltersHint) /> }
                             .into_any()
                     }
                 }
                 Phase::Ready => {
                     view! {
                         <p class="table-meta" aria-live="polite">
-                            {move || msg::events_shown(events.with(Vec::len), next.with(Option::is_some))}
+                            {move || {
+                                let key = if next.with(Option::is_some) { Key::ActivityShownMore } else { Key::ActivityShown };
+                                tn(key, events.with(Vec::len), &[])
+                            }}
                         </p>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label=tr(Key::NavActivity)>
                             <table class="table" id="activity">
-                                <caption class="sr-only">{msg::NAV_ACTIVITY}</caption>
+                                <caption class="sr-only">{tr(Key::NavActivity)}</caption>
                                 <thead>
                                     <tr>
-                                        <th scope="col">{msg::COL_TIME}</th>
-                                        <th scope="col">{msg::COL_USER}</th>
-                                        <th scope="col">{msg::COL_PROJECT}</th>
-                                        <th scope="col">{msg::COL_REGION}</th>
-                                        <th scope="col">{msg::COL_ACTION}</th>
-                                        <th scope="col">{msg::COL_IMAGE}</th>
-                                        <th scope="col">{msg::COL_MEMBER_PROJECT}</th>
-                                        <th scope="col">{msg::COL_OUTCOME}</th>
-                                        <th scope="col">{msg::COL_REQUEST_ID}</th>
+                                        <th scope="col">{tr(Key::ColTime)}</th>
+                                        <th scope="col">{tr(Key::ColUser)}</th>
+                                        <th scope="col">{tr(Key::ColProject)}</th>
+                                        <th scope="col">{tr(Key::ColRegion)}</th>
+                                        <th scope="col">{tr(Key::ColAction)}</th>
+                                        <th scope="col">{tr(Key::ColImage)}</th>
+                                        <th scope="col">{tr(Key::ColMemberProject)}</th>
+                                        <th scope="col">{tr(Key::ColOutcome)}</th>
+                                        <th scope="col">{tr(Key::ColRequestId)}</th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -377,16 +354,16 @@ pub fn ActivityPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <p class="muted small">{msg::UNFINISHED_EXPLAINED}</p>
-                        {move || more_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                        <p class="muted small">{tr(Key::ActivityUnfinishedExplained)}</p>
+                        <FailureLine error=load_more.failure() doing=Doing::Load />
                         <Show when=move || next.with(Option::is_some)>
                             <button
                                 type="button"
                                 class="btn"
-                                prop:disabled=move || more_busy.get()
-                                on:click=load_more
+                                prop:disabled=move || load_more.pending().get()
+                                on:click=move |_| more()
                             >
-                                {msg::LOAD_MORE}
+                                {tr(Key::ActivityLoadMore)}
                             </button>
                         </Show>
                     }
@@ -395,6 +372,30 @@ pub fn ActivityPage() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The choices of the action filter.
+fn action_choices() -> Vec<(String, String)> {
+    std::iter::once((String::new(), t(Key::ActivityAnyAction)))
+        .chain(
+            Action::ALL
+                .into_iter()
+                .map(|a| (a.as_str().into(), msg::action(a))),
+        )
+        .collect()
+}
+
+/// The choices of the outcome filter.
+fn outcome_choices() -> Vec<(String, String)> {
+    [
+        ("", Key::ActivityAnyOutcome),
+        ("ok", Key::ActivityOk),
+        ("failed", Key::ActivityAnyError),
+        ("unfinished", Key::ActivityUnfinished),
+    ]
+    .into_iter()
+    .map(|(v, k)| (v.to_owned(), t(k)))
+    .collect()
 }
 
 fn event_row(e: ActivityEvent, projects: &[json::NamedRef]) -> AnyView {
@@ -406,14 +407,14 @@ fn event_row(e: ActivityEvent, projects: &[json::NamedRef]) -> AnyView {
             },
         );
     let outcome = match e.outcome.as_deref() {
-        Some("ok") => view! { <span class="badge badge-ok">{msg::OUTCOME_OK}</span> }.into_any(),
+        Some("ok") => view! { <span class="badge badge-ok">{tr(Key::ActivityOk)}</span> }.into_any(),
         Some(code) => view! {
-            <span class="badge badge-failed">{msg::OUTCOME_FAILED} " " <code>{code.to_owned()}</code></span>
+            <span class="badge badge-failed">{tr(Key::ActivityFailed)} " " <code>{code.to_owned()}</code></span>
         }
         .into_any(),
         None => view! {
-            <span class="badge badge-unfinished" title=msg::UNFINISHED_EXPLAINED>
-                {msg::OUTCOME_UNFINISHED}
+            <span class="badge badge-unfinished" title=tr(Key::ActivityUnfinishedExplained)>
+                {tr(Key::ActivityUnfinished)}
             </span>
         }
         .into_any(),
@@ -439,4 +440,46 @@ fn event_row(e: ActivityEvent, projects: &[json::NamedRef]) -> AnyView {
         </tr>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_filter_field_is_its_query_parameter() {
+        let mut f = Filter::default();
+        for (i, name) in FIELDS.into_iter().enumerate() {
+            *f.get(name) = format!("v{i}");
+        }
+        for (i, name) in FIELDS.into_iter().enumerate() {
+            assert_eq!(f.value(name), format!("v{i}"), "{name}");
+        }
+        assert_eq!(
+            f.query(&[("before", "42")]),
+            "from=v0&to=v1&user=v2&project=v3&image=v4&action=v5&outcome=v6&before=42"
+        );
+    }
+
+    #[test]
+    fn the_page_size_is_no_filter() {
+        let f = Filter {
+            limit: "2".into(),
+            ..Filter::default()
+        };
+        assert!(f.is_empty());
+        assert_eq!(f.query(&[]), "limit=2");
+        let f = Filter {
+            outcome: "failed".into(),
+            ..f
+        };
+        assert!(!f.is_empty());
+    }
+
+    #[test]
+    fn the_filters_choices_cover_every_action_and_outcome() {
+        assert_eq!(action_choices().len(), Action::ALL.len() + 1);
+        let outcomes: Vec<String> = outcome_choices().into_iter().map(|(v, _)| v).collect();
+        assert_eq!(outcomes, ["", "ok", "failed", "unfinished"]);
+    }
 }

@@ -1,15 +1,18 @@
 use std::sync::Arc;
 
-use json::{Image, ImageUpdate, OwnerFilter, Visibility};
+use json::{Image, OwnerFilter, Visibility};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
-use crate::components::{EmptyState, ErrorNote, Loading, MemberCounts, VisibilityBadge};
+use crate::components::{
+    EmptyState, ErrorNote, Loading, MemberCounts, VisibilityBadge, VisibilityControl,
+};
 use crate::format;
-use crate::msg;
-use crate::router::Link;
-use crate::state::{AppState, Confirm, Scope, use_state};
+use crate::i18n::{Key, derived, text, tf, tn, tr};
+use crate::msg::{self, Doing};
+use crate::router::{Link, Route, page_title};
+use crate::state::{Scope, use_state};
 use crate::tasks::run_parallel;
 
 /// How many member lists are fetched at once.
@@ -19,6 +22,7 @@ const PARALLEL: usize = 6;
 #[component]
 pub fn MyImagesPage() -> impl IntoView {
     let state = use_state();
+    page_title(tr(Key::NavMyImages));
     let images = LocalResource::new(move || {
         let scope = state.scope();
         async move {
@@ -29,35 +33,38 @@ pub fn MyImagesPage() -> impl IntoView {
     });
     let filter = RwSignal::new(String::new());
     let lede = move || {
-        state
-            .scope()
-            .map(|s| msg::my_images_lede(&s.project_name, &s.region))
+        state.scope().map(|s| {
+            tf(
+                Key::ImagesLede,
+                &[("project", &s.project_name), ("region", &s.region)],
+            )
+        })
     };
 
     view! {
         <section class="page">
             <div class="page-head">
                 <div>
-                    <h1>{msg::NAV_MY_IMAGES}</h1>
+                    <h1>{tr(Key::NavMyImages)}</h1>
                     <p class="lede">{lede}</p>
                 </div>
                 <div class="toolbar">
                     <div class="field-inline">
-                        <label for="image-filter">{msg::FIELD_FILTER}</label>
+                        <label for="image-filter">{tr(Key::ImagesFilter)}</label>
                         <input
                             id="image-filter"
                             type="search"
-                            placeholder=msg::FILTER_PLACEHOLDER
+                            placeholder=tr(Key::ImagesFilterPlaceholder)
                             bind:value=filter
                         />
                     </div>
                     <button type="button" class="btn" on:click=move |_| images.refetch()>
-                        {msg::REFRESH}
+                        {tr(Key::CommonRefresh)}
                     </button>
                 </div>
             </div>
             {move || match images.get() {
-                None => view! { <Loading text=msg::LOADING_IMAGES /> }.into_any(),
+                None => view! { <Loading text=Key::CommonLoadingImages /> }.into_any(),
                 Some(Err(e)) => {
                     view! { <ErrorNote error=e retry=Callback::new(move |_| images.refetch()) /> }
                         .into_any()
@@ -71,12 +78,7 @@ pub fn MyImagesPage() -> impl IntoView {
 }
 
 pub(crate) fn no_session() -> ApiError {
-    ApiError {
-        status: 401,
-        code: json::ErrorCode::Unauthenticated.as_str().into(),
-        message: msg::SESSION_ENDED.into(),
-        field: None,
-    }
+    ApiError::code(401, json::ErrorCode::Unauthenticated)
 }
 
 /// Member counts of one row: loading, known, or why not.
@@ -85,7 +87,7 @@ enum Counts {
     NotShared,
     Loading,
     Known(MemberCounts),
-    Failed(String),
+    Failed(ApiError),
 }
 
 #[derive(Clone, PartialEq)]
@@ -95,21 +97,19 @@ struct Row {
     haystack: String,
     image: RwSignal<Image>,
     counts: RwSignal<Counts>,
-    busy: RwSignal<bool>,
-    error: RwSignal<Option<String>>,
 }
 
 #[component]
 fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> impl IntoView {
-    let state = use_state();
     if images.is_empty() {
-        return view! {
-            <EmptyState
-                title=msg::no_images(&scope.project_name, &scope.region)
-                hint=msg::NO_IMAGES_HINT
-            />
-        }
-        .into_any();
+        let (project, region) = (scope.project_name.clone(), scope.region.clone());
+        let title = text(move || {
+            tf(
+                Key::ImagesNone,
+                &[("project", &project), ("region", &region)],
+            )
+        });
+        return view! { <EmptyState title=title hint=tr(Key::ImagesNoneHint) /> }.into_any();
     }
     let rows: Vec<Row> = images
         .into_iter()
@@ -126,8 +126,6 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
                 Counts::NotShared
             }),
             image: RwSignal::new(image),
-            busy: RwSignal::new(false),
-            error: RwSignal::new(None),
         })
         .collect();
 
@@ -138,67 +136,78 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
         .map(|r| (r.id.clone(), r.counts))
         .collect();
     let region = scope.region.clone();
-    run_parallel(
-        shared,
-        PARALLEL,
-        move |(id, counts): (String, RwSignal<Counts>)| {
-            let region = region.clone();
-            async move {
-                let result = api::list_members(&region, &id).await;
-                counts.try_set(match result {
-                    Ok(list) => Counts::Known(MemberCounts::of(&list.members)),
-                    Err(e) => Counts::Failed(e.message),
-                });
-            }
-        },
-        || {},
-    );
+    spawn_local(async move {
+        run_parallel(
+            shared,
+            PARALLEL,
+            |(id, counts): (String, RwSignal<Counts>)| {
+                let region = region.clone();
+                async move {
+                    let result = api::list_members(&region, &id).await;
+                    counts.try_set(match result {
+                        Ok(list) => Counts::Known(MemberCounts::of(&list.members)),
+                        Err(e) => Counts::Failed(e),
+                    });
+                }
+            },
+        )
+        .await
+    });
 
     let rows = StoredValue::new(rows);
     let total = rows.with_value(|r| r.len());
-    let visible = Memo::new(move |_| {
-        let needle = lowercase(filter.get().trim());
-        rows.with_value(|rows| {
-            rows.iter()
-                .filter(|r| needle.is_empty() || r.haystack.contains(&needle))
-                .cloned()
-                .collect::<Vec<_>>()
+    // Every row is drawn once; the filter only hides rows (no list to diff: faster, and a
+    // smaller wasm than a keyed <For>).
+    let needle = Memo::new(move |_| lowercase(filter.get().trim()));
+    let shown = Memo::new(move |_| {
+        needle.with(|n| {
+            rows.with_value(|rows| rows.iter().filter(|r| r.haystack.contains(n)).count())
         })
     });
-    let shown = move || visible.with(|v| v.len());
     let region = scope.region.clone();
 
     view! {
         <p class="table-meta" aria-live="polite">
-            {move || msg::showing(shown(), total)}
+            {move || {
+                let shown = shown.get();
+                if shown == total {
+                    tn(Key::ImagesCount, total, &[])
+                } else {
+                    tn(Key::ImagesShowing, total, &[("shown", &msg::number(shown))])
+                }
+            }}
         </p>
         <div class="table-wrap">
             <table class="table" id="my-images">
-                <caption class="sr-only">{msg::NAV_MY_IMAGES}</caption>
+                <caption class="sr-only">{tr(Key::NavMyImages)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{msg::COL_NAME}</th>
-                        <th scope="col">{msg::COL_STATUS}</th>
-                        <th scope="col">{msg::COL_VISIBILITY}</th>
-                        <th scope="col" class="num">{msg::COL_SIZE}</th>
-                        <th scope="col">{msg::COL_CREATED}</th>
-                        <th scope="col">{msg::COL_MEMBERS}</th>
+                        <th scope="col">{tr(Key::ColName)}</th>
+                        <th scope="col">{tr(Key::ColStatus)}</th>
+                        <th scope="col">{tr(Key::ColVisibility)}</th>
+                        <th scope="col" class="num">{tr(Key::ColSize)}</th>
+                        <th scope="col">{tr(Key::ColCreated)}</th>
+                        <th scope="col">{tr(Key::ColMembers)}</th>
                         <th scope="col" class="actions">
-                            <span class="sr-only">{msg::COL_ACTIONS}</span>
+                            <span class="sr-only">{tr(Key::ColActions)}</span>
                         </th>
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || visible.get() key=|r| r.id.clone() let:row>
-                        <ImageRow row=row region=region.clone() state=state />
-                    </For>
+                    {rows
+                        .get_value()
+                        .into_iter()
+                        .map(|row| view! { <ImageRow row=row region=region.clone() needle=needle /> })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
-        <Show when=move || shown() == 0>
+        <Show when=move || shown.get() == 0>
             <div class="empty">
-                <p class="empty-title">{move || msg::no_match(filter.get().trim())}</p>
-                <p class="muted">{msg::NO_MATCH_HINT}</p>
+                <p class="empty-title">
+                    {text(move || tf(Key::ImagesNoMatch, &[("filter", filter.get().trim())]))}
+                </p>
+                <p class="muted">{tr(Key::ImagesNoMatchHint)}</p>
             </div>
         </Show>
     }
@@ -206,76 +215,29 @@ fn ImageTable(scope: Scope, images: Vec<Image>, filter: RwSignal<String>) -> imp
 }
 
 #[component]
-fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
+fn ImageRow(row: Row, region: String, needle: Memo<String>) -> impl IntoView {
     let image = row.image;
-    let id = row.id.clone();
-    let href = format!("/images/{}", row.id);
-    let name = move || image.with(|i| msg::image_name(i.name.as_deref()));
-    let created =
-        image.with_untracked(|i| (format::date_time(&i.created_at), i.created_at.clone()));
-    let size = image.with_untracked(|i| format::size(i.size));
     let counts = row.counts;
-    let busy = row.busy;
-    let error = row.error;
-
-    let set_visibility = Arc::new(move |visibility: Visibility| {
-        let region = region.clone();
-        let id = id.clone();
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let update = ImageUpdate {
-                visibility: Some(visibility),
-                protected: None,
-            };
-            match api::update_image(&region, &id, &update).await {
-                Ok(detail) => {
-                    let name = msg::image_name(detail.image.name.as_deref());
-                    image.try_set(detail.image);
-                    counts.try_set(if visibility == Visibility::Shared {
-                        Counts::Known(MemberCounts::default())
-                    } else {
-                        Counts::NotShared
-                    });
-                    state.success(match visibility {
-                        Visibility::Shared => msg::made_shared(&name),
-                        _ => msg::made_private(&name),
-                    });
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message));
-                }
-            }
-            busy.try_set(false);
+    let href = Route::Image(row.id.clone()).href();
+    let name = text(move || image.with(|i| msg::image_name(i.name.as_deref())));
+    let created = image.with_untracked(|i| i.created_at.clone());
+    let size = image.with_untracked(|i| i.size);
+    let members = derived(Arc::new(move || match counts.get() {
+        Counts::Known(c) => Some(c.total()),
+        _ => None,
+    }));
+    let on_changed = Callback::new(move |detail: json::ImageDetail| {
+        counts.set(if detail.image.visibility == Visibility::Shared {
+            Counts::Known(MemberCounts::default())
+        } else {
+            Counts::NotShared
         });
+        image.set(detail.image);
     });
 
-    let make_shared = {
-        let set = set_visibility.clone();
-        move |_| set(Visibility::Shared)
-    };
-    let make_private = {
-        let set = set_visibility.clone();
-        move |_| {
-            let set = set.clone();
-            let name = image.with_untracked(|i| msg::image_name(i.name.as_deref()));
-            let members = match counts.get_untracked() {
-                Counts::Known(c) => Some(c.total()),
-                _ => None,
-            };
-            state.ask(Confirm {
-                title: msg::make_private_title(&name),
-                body: msg::make_private_body(members),
-                risk: Some(msg::MAKE_PRIVATE_RISK.into()),
-                confirm_label: msg::MAKE_PRIVATE,
-                danger: true,
-                on_confirm: Arc::new(move || set(Visibility::Private)),
-            });
-        }
-    };
-
+    let haystack = row.haystack.clone();
     view! {
-        <tr>
+        <tr class:hidden=move || needle.with(|n| !haystack.contains(n))>
             <td>
                 <Link href=href class="strong">
                     {name}
@@ -284,10 +246,13 @@ fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
             </td>
             <td>{move || image.with(|i| msg::image_status(&i.status))}</td>
             <td>{move || view! { <VisibilityBadge visibility=image.with(|i| i.visibility) /> }}</td>
-            <td class="num">{size}</td>
+            <td class="num">{text(move || format::size(size))}</td>
             <td>
-                <time datetime=created.1.clone() title=created.1>
-                    {created.0}
+                <time datetime=created.clone() title=created.clone()>
+                    {
+                        let created = created.clone();
+                        text(move || format::date_time(&created))
+                    }
                 </time>
             </td>
             <td>
@@ -295,7 +260,7 @@ fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
                     Counts::NotShared => view! { <span class="muted">"—"</span> }.into_any(),
                     Counts::Loading => {
                         view! {
-                            <span class="muted" aria-label=msg::LOADING>
+                            <span class="muted" aria-label=tr(Key::AppLoading)>
                                 "…"
                             </span>
                         }
@@ -304,8 +269,8 @@ fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
                     Counts::Known(c) => c.view().into_any(),
                     Counts::Failed(e) => {
                         view! {
-                            <span class="text-error" title=e.clone()>
-                                {msg::COUNTS_FAILED}
+                            <span class="text-error" title=text(move || msg::error(Doing::Load, &e))>
+                                {tr(Key::ImagesCountsFailed)}
                             </span>
                         }
                             .into_any()
@@ -313,49 +278,15 @@ fn ImageRow(row: Row, region: String, state: AppState) -> impl IntoView {
                 }}
             </td>
             <td class="actions">
-                {move || match image.with(|i| i.visibility) {
-                    Visibility::Private => {
-                        view! {
-                            <button
-                                type="button"
-                                class="btn btn-small"
-                                prop:disabled=move || busy.get()
-                                on:click=make_shared.clone()
-                            >
-                                {msg::MAKE_SHARED}
-                            </button>
-                        }
-                            .into_any()
-                    }
-                    Visibility::Shared => {
-                        view! {
-                            <button
-                                type="button"
-                                class="btn btn-small"
-                                prop:disabled=move || busy.get()
-                                on:click=make_private.clone()
-                            >
-                                {msg::MAKE_PRIVATE}
-                            </button>
-                        }
-                            .into_any()
-                    }
-                    v => {
-                        view! { <span class="muted">{msg::visibility_not_shareable(v)}</span> }
-                            .into_any()
-                    }
-                }}
-                {move || {
-                    error
-                        .get()
-                        .map(|e| {
-                            view! {
-                                <p class="cell-error" role="alert">
-                                    {e}
-                                </p>
-                            }
-                        })
-                }}
+                <VisibilityControl
+                    region=region
+                    image_id=row.id.clone()
+                    name=name
+                    visibility=derived(Arc::new(move || image.with(|i| i.visibility)))
+                    members=members
+                    in_row=true
+                    on_changed=on_changed
+                />
             </td>
         </tr>
     }

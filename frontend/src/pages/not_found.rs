@@ -1,16 +1,17 @@
 use leptos::prelude::*;
 
-use crate::msg;
-use crate::router::Link;
+use crate::i18n::{Key, tr};
+use crate::router::{Link, Route, page_title};
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
+    page_title(tr(Key::NotFoundTitle));
     view! {
         <section class="page narrow">
-            <h1>{msg::NOT_FOUND_TITLE}</h1>
-            <p>{msg::NOT_FOUND_TEXT}</p>
+            <h1>{tr(Key::NotFoundTitle)}</h1>
+            <p>{tr(Key::NotFoundText)}</p>
             <p>
-                <Link href="/images".into()>{msg::BACK_TO_MY_IMAGES}</Link>
+                <Link href=Route::MyImages.href()>{tr(Key::NotFoundBack)}</Link>
             </p>
         </section>
     }

@@ -1,11 +1,14 @@
 use json::{ApplicationCredentialSignIn, PasswordSignIn, SignIn};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::router::{navigate, use_location};
+use crate::api::{self, ApiError};
+use crate::change::{Run, change};
+use crate::components::LanguagePicker;
+use crate::i18n::{Key, t, tr};
+use crate::msg::{self, Doing};
+use crate::router::{Route, navigate, page_title, use_location};
 use crate::state::use_state;
-use crate::{api, msg};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Method {
@@ -13,21 +16,34 @@ enum Method {
     ApplicationCredential,
 }
 
+/// The Keystone domain the form starts with: a name in the cloud, so never translated.
+const DEFAULT_DOMAIN: &str = "Default";
+
+/// Why the form is not sent, or what the server said.
+#[derive(Clone, Debug, PartialEq)]
+enum Problem {
+    Missing(Key),
+    Refused(ApiError),
+}
+
 /// Sign in with a Keystone password, or with an application credential.
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
+    page_title(tr(Key::SignInTitle));
 
     let method = RwSignal::new(Method::Password);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let domain = RwSignal::new(msg::DEFAULT_DOMAIN.to_owned());
+    let domain = RwSignal::new(DEFAULT_DOMAIN.to_owned());
     let project = RwSignal::new(String::new());
     let credential_id = RwSignal::new(String::new());
     let credential_secret = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<Problem>);
+
+    let sign_in = change();
+    let busy = sign_in.pending();
 
     // Already signed in (say, the back button): go on.
     Effect::new(move |_| {
@@ -45,7 +61,7 @@ pub fn SignInPage() -> impl IntoView {
             Method::Password => {
                 let user = username.get_untracked().trim().to_owned();
                 if user.is_empty() || password.with_untracked(|p| p.is_empty()) {
-                    error.set(Some(msg::SIGN_IN_MISSING_PASSWORD.into()));
+                    problem.set(Some(Problem::Missing(Key::SignInMissingPassword)));
                     return;
                 }
                 let opt = |s: String| {
@@ -62,7 +78,7 @@ pub fn SignInPage() -> impl IntoView {
             Method::ApplicationCredential => {
                 let id = credential_id.get_untracked().trim().to_owned();
                 if id.is_empty() || credential_secret.with_untracked(|s| s.is_empty()) {
-                    error.set(Some(msg::SIGN_IN_MISSING_CREDENTIAL.into()));
+                    problem.set(Some(Problem::Missing(Key::SignInMissingCredential)));
                     return;
                 }
                 SignIn::ApplicationCredential(ApplicationCredentialSignIn {
@@ -71,30 +87,26 @@ pub fn SignInPage() -> impl IntoView {
                 })
             }
         };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
+        problem.set(None);
+        sign_in.run(async move {
             let result = api::sign_in(&request).await;
             drop(request);
+            // Secrets never stay in the page longer than needed.
+            password.set(String::new());
+            credential_secret.set(String::new());
             match result {
                 Ok(session) => {
-                    // Secrets never stay in the page longer than needed.
-                    password.set(String::new());
-                    credential_secret.set(String::new());
                     state.set_session(session);
                     navigate(&next_path(untrack(|| location.param("next"))));
                 }
-                Err(e) => {
-                    password.set(String::new());
-                    credential_secret.set(String::new());
-                    error.set(Some(e.message));
-                }
+                Err(e) => problem.set(Some(Problem::Refused(e))),
             }
-            busy.set(false);
+            Ok(())
         });
     };
+    let error = problem;
 
-    let tab = move |m: Method, id: &'static str, panel: &'static str, label: &'static str| {
+    let tab = move |m: Method, id: &'static str, panel: &'static str, label: Key| {
         view! {
             <button
                 type="button"
@@ -124,7 +136,7 @@ pub fn SignInPage() -> impl IntoView {
                     }
                 }
             >
-                {label}
+                {tr(label)}
             </button>
         }
     };
@@ -135,24 +147,25 @@ pub fn SignInPage() -> impl IntoView {
                 <div class="signin-brand">
                     <span class="brand-mark" aria-hidden="true"></span>
                     <span>{msg::APP_NAME}</span>
+                    <LanguagePicker id="signin-language" />
                 </div>
-                <h1>{msg::SIGN_IN_TITLE}</h1>
-                <p class="muted">{msg::SIGN_IN_LEDE}</p>
-                {move || state.notice.get().map(|n| view! { <p class="notice">{n}</p> })}
-                <div class="tabs" role="tablist" aria-label=msg::SIGN_IN_METHOD>
-                    {tab(Method::Password, "tab-password", "panel-password", msg::TAB_PASSWORD)}
+                <h1>{tr(Key::SignInTitle)}</h1>
+                <p class="muted">{tr(Key::SignInLede)}</p>
+                {move || state.notice.get().map(|n| view! { <p class="notice">{t(n)}</p> })}
+                <div class="tabs" role="tablist" aria-label=tr(Key::SignInMethod)>
+                    {tab(Method::Password, "tab-password", "panel-password", Key::SignInTabPassword)}
                     {tab(
                         Method::ApplicationCredential,
                         "tab-appcred",
                         "panel-appcred",
-                        msg::TAB_APPLICATION_CREDENTIAL,
+                        Key::SignInTabCredential,
                     )}
                 </div>
                 <form on:submit=on_submit novalidate=true>
                     <Show when=move || method.get() == Method::Password>
                         <div role="tabpanel" id="panel-password" aria-labelledby="tab-password">
                             <div class="field">
-                                <label for="username">{msg::FIELD_USERNAME}</label>
+                                <label for="username">{tr(Key::SignInUsername)}</label>
                                 <input
                                     id="username"
                                     type="text"
@@ -163,7 +176,7 @@ pub fn SignInPage() -> impl IntoView {
                                 />
                             </div>
                             <div class="field">
-                                <label for="password">{msg::FIELD_PASSWORD}</label>
+                                <label for="password">{tr(Key::SignInPassword)}</label>
                                 <input
                                     id="password"
                                     type="password"
@@ -174,11 +187,11 @@ pub fn SignInPage() -> impl IntoView {
                             </div>
                             <div class="field-row">
                                 <div class="field">
-                                    <label for="domain">{msg::FIELD_DOMAIN}</label>
+                                    <label for="domain">{tr(Key::SignInDomain)}</label>
                                     <input id="domain" type="text" bind:value=domain />
                                 </div>
                                 <div class="field">
-                                    <label for="project">{msg::FIELD_PROJECT}</label>
+                                    <label for="project">{tr(Key::SignInProject)}</label>
                                     <input
                                         id="project"
                                         type="text"
@@ -186,7 +199,7 @@ pub fn SignInPage() -> impl IntoView {
                                         bind:value=project
                                     />
                                     <p id="project-hint" class="hint">
-                                        {msg::PROJECT_HINT}
+                                        {tr(Key::SignInProjectHint)}
                                     </p>
                                 </div>
                             </div>
@@ -194,9 +207,9 @@ pub fn SignInPage() -> impl IntoView {
                     </Show>
                     <Show when=move || method.get() == Method::ApplicationCredential>
                         <div role="tabpanel" id="panel-appcred" aria-labelledby="tab-appcred">
-                            <p class="hint">{msg::APPCRED_HINT}</p>
+                            <p class="hint">{tr(Key::SignInCredentialHint)}</p>
                             <div class="field">
-                                <label for="appcred-id">{msg::FIELD_APPCRED_ID}</label>
+                                <label for="appcred-id">{tr(Key::SignInCredentialId)}</label>
                                 <input
                                     id="appcred-id"
                                     type="text"
@@ -206,7 +219,7 @@ pub fn SignInPage() -> impl IntoView {
                                 />
                             </div>
                             <div class="field">
-                                <label for="appcred-secret">{msg::FIELD_APPCRED_SECRET}</label>
+                                <label for="appcred-secret">{tr(Key::SignInCredentialSecret)}</label>
                                 <input
                                     id="appcred-secret"
                                     type="password"
@@ -219,10 +232,14 @@ pub fn SignInPage() -> impl IntoView {
                     {move || {
                         error
                             .get()
-                            .map(|e| {
+                            .map(|p| {
+                                let text = match p {
+                                    Problem::Missing(key) => t(key),
+                                    Problem::Refused(e) => msg::error(Doing::SignIn, &e),
+                                };
                                 view! {
                                     <p class="form-error" role="alert">
-                                        {e}
+                                        {text}
                                     </p>
                                 }
                             })
@@ -233,12 +250,12 @@ pub fn SignInPage() -> impl IntoView {
                         prop:disabled=move || busy.get()
                         aria-busy=move || if busy.get() { "true" } else { "false" }
                     >
-                        {msg::SIGN_IN}
+                        {tr(Key::SignInSubmit)}
                     </button>
                     <Show when=move || busy.get()>
                         <p class="loading" role="status">
                             <span class="spinner" aria-hidden="true"></span>
-                            {msg::SIGNING_IN}
+                            {tr(Key::SignInBusy)}
                         </p>
                     </Show>
                 </form>
@@ -250,7 +267,13 @@ pub fn SignInPage() -> impl IntoView {
 /// Where to go after signing in: the `next` path when it is one of ours.
 fn next_path(next: Option<String>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/sign-in") => n,
-        _ => "/images".into(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with(&Route::SignIn.href()) =>
+        {
+            n
+        }
+        _ => Route::MyImages.href(),
     }
 }

@@ -77,8 +77,15 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver and a headless Chromium; `name` labels its screenshots.
+    /// Starts chromedriver and a headless Chromium that prefers English (the tests find
+    /// elements by their English names); `name` labels its screenshots.
     pub async fn start(base_url: &str, name: &str) -> Browser {
+        Browser::start_in(base_url, name, "en-US").await
+    }
+
+    /// Like [`Browser::start`], for a person whose browser prefers the language `lang`
+    /// (e.g. "de-DE": Chromium's UI language and Accept-Language / `navigator.languages`).
+    pub async fn start_in(base_url: &str, name: &str, lang: &str) -> Browser {
         for tool in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(tool).exists(),
@@ -128,8 +135,10 @@ impl Browser {
                     "--disable-sync",
                     "--disable-dev-shm-usage",
                     "--window-size=1280,900",
+                    format!("--lang={lang}"),
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                "prefs": { "intl.accept_languages": lang },
             }),
         );
         caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
@@ -691,7 +700,66 @@ ACCNAME
 return candidates(kind, scope).map((el) => (kind === 'row' ? collapse(el.innerText) : nameOf(el))).slice(0, 40);
 "#;
 
+/// The axe-core script: `$GLIMPSE_AXE_JS` (set by `cargo xtask test`), else where xtask
+/// installs it. Accessibility tests fail without it rather than pass unchecked.
+fn axe_source() -> String {
+    let path = std::env::var_os("GLIMPSE_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(home).join(".cache"));
+            cache.join("glimpse/npm-axe/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core is missing at {} ({e}): `cargo xtask test` installs it",
+            path.display()
+        )
+    })
+}
+
+/// The rules every page is held to: WCAG 2.1 A and AA, and axe's best practices.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+  .then((r) => done(r.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\s+/g, ' ')),
+  }))))
+  .catch((e) => done([{ id: 'axe-error', help: String(e), nodes: [] }]));
+"#;
+
 impl Browser {
+    /// Runs axe-core on the page as it is now and fails the test on any violation, listing
+    /// each with the elements it concerns. The script goes in through WebDriver, which the
+    /// page's Content-Security-Policy does not restrict.
+    pub async fn assert_accessible(&mut self, page: &str) {
+        let loaded = self
+            .js("return typeof window.axe === 'object';", vec![])
+            .await;
+        if loaded != Value::Bool(true) {
+            self.js(&axe_source(), vec![]).await;
+        }
+        let violations = self
+            .client
+            .execute_async(AXE_RUN, vec![])
+            .await
+            .expect("axe-core runs");
+        let list = violations.as_array().cloned().unwrap_or_default();
+        if !list.is_empty() {
+            let shot = self.screenshot(&format!("axe-{page}")).await;
+            panic!(
+                "[{}] axe-core: {} violation(s) on {page} (screenshot {}):\n{}",
+                self.name,
+                list.len(),
+                shot.display(),
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
+        }
+    }
+
     /// Values the page can read that could hold a secret: the HTML, both storages, and the
     /// cookies visible to scripts.
     pub async fn readable_state(&self) -> String {

@@ -22,3 +22,4 @@ mod sign_out;
 mod throttle;
 mod ui;
 mod ui_audit;
+mod ui_i18n;

@@ -145,13 +145,13 @@ async fn ui_bulk_accept_of_three_images() {
 }
 
 #[tokio::test]
-async fn ui_errors_show_their_message_in_the_page() {
+async fn ui_errors_show_the_uis_words_for_their_code_in_the_page() {
     require_ui();
     let _ui = ui_lock().await;
     let app = spawn_app().await;
     let mut b = Browser::start(&app.base_url, "errors").await;
 
-    // A wrong password: the server's message, on the sign-in page.
+    // A wrong password: the server says `unauthenticated`; the page says it for a sign-in.
     let wrong = app
         .client()
         .post(
@@ -159,15 +159,15 @@ async fn ui_errors_show_their_message_in_the_page() {
             &json!({"username": "alice", "password": "not-her-password", "project": "project-a"}),
         )
         .await;
-    let expected = wrong
-        .error(StatusCode::UNAUTHORIZED, "unauthenticated")
-        .message;
+    wrong.error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let expected = "The username, password or domain is wrong, or this account cannot sign in \
+                    to that project.";
     b.goto("/sign-in").await;
     b.fill("Username", "alice").await;
     b.fill("Password", "not-her-password").await;
     b.fill("Project", "project-a").await;
     b.click("Sign in").await;
-    b.alert(&expected).await;
+    b.alert(expected).await;
     b.screenshot("wrong-password").await;
 
     // An image shared with project-b already.
@@ -190,7 +190,7 @@ async fn ui_errors_show_their_message_in_the_page() {
     );
     b.screenshot("malformed-ids").await;
 
-    // A duplicate member: the server's message, next to the field.
+    // A duplicate member: `already_member`, in the UI's words, next to the field.
     let api = app.sign_in("alice", "project-a").await;
     let dup = api
         .post(
@@ -198,10 +198,11 @@ async fn ui_errors_show_their_message_in_the_page() {
             &json!({"member_id": project_b}),
         )
         .await;
-    let expected = dup.error(StatusCode::CONFLICT, "already_member").message;
+    dup.error(StatusCode::CONFLICT, "already_member");
     b.fill("Project ID", &project_b).await;
     b.click("Add member").await;
-    b.alert(&expected).await;
+    b.alert("That project is a member of this image already.")
+        .await;
     b.screenshot("duplicate-member").await;
 
     b.close().await;
@@ -407,4 +408,57 @@ fn fmt_num(v: &Value) -> String {
     v.as_f64()
         .map(|n| format!("{n:.0}"))
         .unwrap_or_else(|| "?".into())
+}
+
+/// The server's `rate_limited` (429, `retry_after`) in the person's words on the sign-in page:
+/// how long to wait, from the seconds the server sends.
+#[tokio::test]
+async fn ui_too_many_sign_ins_say_how_long_to_wait() {
+    require_ui();
+    let _ui = ui_lock().await;
+    let app = crate::harness::spawn_app_with(|c| {
+        c.sign_in_limits = glimpse::config::SignInLimits {
+            per_address: std::num::NonZeroU32::new(100).expect("non-zero"),
+            per_user: std::num::NonZeroU32::new(2).expect("non-zero"),
+        }
+    })
+    .await;
+    let user = unique("nobody");
+    let mut b = Browser::start(&app.base_url, "rate-limited").await;
+    b.goto("/sign-in").await;
+    b.fill("Username", &user).await;
+    for _ in 0..2 {
+        b.fill("Password", "wrong").await;
+        b.click("Sign in").await;
+        b.alert("The username, password or domain is wrong").await;
+        // The next attempt's alert is a new one.
+        b.wait_until("the sign-in to end", |c| async move {
+            let v = c
+                .execute(
+                    "return !document.querySelector('button[type=submit]').disabled;",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            (v == Value::Bool(true)).then_some(())
+        })
+        .await;
+    }
+    b.fill("Password", "wrong").await;
+    b.click("Sign in").await;
+    let said = b.alert("Too many sign-in attempts. Try again in").await;
+    let wait = said
+        .trim()
+        .strip_prefix("Too many sign-in attempts. Try again in ")
+        .and_then(|rest| {
+            rest.strip_suffix(" seconds.")
+                .or_else(|| rest.strip_suffix(" second."))
+        })
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        wait.is_some_and(|s| (1..=60).contains(&s)),
+        "how long, in seconds: {said:?}"
+    );
+    b.screenshot("rate-limited").await;
+    b.close().await;
 }

@@ -422,11 +422,24 @@ async fn ui_alice_finds_her_changes_in_the_activity_log() {
     .await;
     b.screenshot("all-pages").await;
 
-    // A filter the server refuses: its message, next to the field.
+    // A filter the server refuses (`invalid_input` on `to`): the UI's words, next to "To".
     b.set_field("From", "2030-01-02T00:00").await;
     b.set_field("To", "2030-01-01T00:00").await;
-    let said = b.alert("must not be before").await;
-    assert!(said.contains("to"), "{said}");
+    let said = b.alert("no earlier than").await;
+    assert!(said.contains("“From”"), "{said}");
+    let next_to_to = b
+        .js(
+            "const e = document.getElementById('filter-to-error'); return e ? e.innerText : '';",
+            vec![],
+        )
+        .await;
+    assert!(
+        next_to_to
+            .as_str()
+            .unwrap_or_default()
+            .contains("no earlier than"),
+        "{next_to_to}"
+    );
     b.screenshot("bad-dates").await;
     assert!(activity_rows(&b).await.is_empty());
     b.close().await;

@@ -8,11 +8,15 @@ use json::{AccessRow, AuditFailure, AuditMessage, MemberStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+mod matrix;
+
+use matrix::{Matrix, sorted};
+
 use crate::api::{self, ApiError};
 use crate::components::{EmptyState, ErrorNote, filter_field, options};
-use crate::format;
-use crate::msg;
-use crate::router::{set_query, use_location};
+use crate::i18n::{Key, t, tf, tn, tr};
+use crate::msg::{self, Doing};
+use crate::router::{page_title, set_query, use_location};
 use crate::state::use_state;
 
 /// The choices of a filter select, from what was seen and the session's regions.
@@ -127,6 +131,7 @@ impl Seen {
 pub fn AccessAuditPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
+    page_title(tr(Key::NavAccessAudit));
     let filter = Memo::new(move |_| Filter {
         region: location.param("region").unwrap_or_default(),
         owner: location.param("owner").unwrap_or_default(),
@@ -240,22 +245,22 @@ pub fn AccessAuditPage() -> impl IntoView {
             .into_any()
         };
     let export = move |format: &'static str| {
-        move || format!("/api/v1/audit/access?{}", filter.get().query(format))
+        move || api::url(&format!("/audit/access?{}", filter.get().query(format)))
     };
 
     view! {
         <section class="page">
             <div class="page-head">
                 <div>
-                    <h1>{msg::NAV_ACCESS_AUDIT}</h1>
-                    <p class="lede">{msg::AUDIT_LEDE}</p>
+                    <h1>{tr(Key::NavAccessAudit)}</h1>
+                    <p class="lede">{tr(Key::AuditLede)}</p>
                 </div>
                 <div class="toolbar">
                     <a class="btn" href=export("csv") download="">
-                        {msg::EXPORT_CSV}
+                        {tr(Key::CommonExportCsv)}
                     </a>
                     <a class="btn" href=export("json") download="">
-                        {msg::EXPORT_JSON}
+                        {tr(Key::CommonExportJson)}
                     </a>
                     <button
                         type="button"
@@ -263,20 +268,20 @@ pub fn AccessAuditPage() -> impl IntoView {
                         prop:disabled=move || status.with(|s| s.phase == Phase::Running)
                         on:click=move |_| again()
                     >
-                        {msg::AUDIT_AGAIN}
+                        {tr(Key::AuditAgain)}
                     </button>
                 </div>
             </div>
-            <p class="explain">{msg::AUDIT_EXPLAINED}</p>
-            <div class="filters" role="group" aria-label=msg::FILTERS>
+            <p class="explain">{tr(Key::AuditExplained)}</p>
+            <div class="filters" role="group" aria-label=tr(Key::CommonFilters)>
                 {filter_field(
                     "audit-region",
-                    msg::FIELD_REGION,
+                    Key::AuditRegion,
                     select(
                         "audit-region",
                         |f| &mut f.region,
                         |_, regions| {
-                            let mut list = vec![(String::new(), msg::ALL_REGIONS.to_owned())];
+                            let mut list = vec![(String::new(), t(Key::AuditAllRegions))];
                             list.extend(regions.iter().map(|r| (r.clone(), r.clone())));
                             list
                         },
@@ -284,34 +289,34 @@ pub fn AccessAuditPage() -> impl IntoView {
                 )}
                 {filter_field(
                     "audit-owner",
-                    msg::FIELD_OWNER_PROJECT,
+                    Key::AuditOwner,
                     select(
                         "audit-owner",
                         |f| &mut f.owner,
-                        |s, _| s.choices(&s.owners, msg::ALL_OWNERS),
+                        |s, _| s.choices(&s.owners, &t(Key::AuditAllOwners)),
                     ),
                 )}
                 {filter_field(
                     "audit-member",
-                    msg::FIELD_MEMBER_PROJECT,
+                    Key::AuditMember,
                     select(
                         "audit-member",
                         |f| &mut f.member,
-                        |s, _| s.choices(&s.members, msg::ALL_MEMBERS),
+                        |s, _| s.choices(&s.members, &t(Key::AuditAllMembers)),
                     ),
                 )}
                 {filter_field(
                     "audit-status",
-                    msg::FIELD_STATUS,
+                    Key::AuditStatus,
                     select(
                         "audit-status",
                         |f| &mut f.status,
                         |_, _| {
-                            let mut list = vec![(String::new(), msg::ANY_STATUS.to_owned())];
+                            let mut list = vec![(String::new(), t(Key::AuditAnyStatus))];
                             list.extend(
                                 MemberStatus::ALL
                                     .iter()
-                                    .map(|s| (s.as_str().to_owned(), msg::member_status(*s).to_owned())),
+                                    .map(|s| (s.as_str().to_owned(), msg::member_status(*s))),
                             );
                             list
                         },
@@ -319,43 +324,47 @@ pub fn AccessAuditPage() -> impl IntoView {
                 )}
                 <Show when=move || !filter.with(Filter::is_empty)>
                     <button type="button" class="btn" on:click=move |_| set_query("")>
-                        {msg::CLEAR_FILTERS}
+                        {tr(Key::CommonClearFilters)}
                     </button>
                 </Show>
             </div>
             // Only the values change: the live region stays, so "Audit complete." is heard.
             <div class="progress audit-progress">
                 <progress
-                    aria-label=msg::AUDIT_PROGRESS
+                    aria-label=tr(Key::AuditProgress)
                     max=move || status.with(|s| s.total.max(s.done).max(1).to_string())
                     value=move || status.with(|s| s.done.to_string())
                 ></progress>
                 <span class="muted">
-                    {move || status.with(|s| msg::audit_checked(s.done, s.total))}
+                    {move || status.with(|s| tn(Key::AuditChecked, s.total, &[("done", &msg::number(s.done))]))}
                 </span>
                 <span role="status">
                     {move || match status.with(|s| s.phase.clone()) {
-                        Phase::Running => msg::AUDIT_RUNNING,
-                        Phase::Done => msg::AUDIT_DONE,
-                        _ => "",
+                        Phase::Running => t(Key::AuditRunning),
+                        Phase::Done => t(Key::AuditDone),
+                        _ => String::new(),
                     }}
                 </span>
             </div>
             {move || {
-                let e = match status.with(|s| s.phase.clone()) {
-                    Phase::Failed(e) => e,
-                    Phase::EndedEarly => ApiError {
-                        status: 0,
-                        code: "ended_early".into(),
-                        message: msg::AUDIT_ENDED_EARLY.into(),
-                        field: None,
-                    },
-                    _ => return ().into_any(),
-                };
-                view! { <ErrorNote error=e retry=Callback::new(move |_| again()) /> }.into_any()
+                match status.with(|s| s.phase.clone()) {
+                    Phase::Failed(e) => {
+                        view! { <ErrorNote error=e retry=Callback::new(move |_| again()) /> }.into_any()
+                    }
+                    Phase::EndedEarly => view! {
+                        <div class="error-note" role="alert">
+                            <p>{tr(Key::AuditEndedEarly)}</p>
+                            <button type="button" class="btn" on:click=move |_| again()>
+                                {tr(Key::CommonTryAgain)}
+                            </button>
+                        </div>
+                    }
+                    .into_any(),
+                    _ => ().into_any(),
+                }
             }}
             <div class="warnings" role="alert" class:hidden=move || failures.with(Vec::is_empty)>
-                <p class="strong">{msg::AUDIT_FAILURES}</p>
+                <p class="strong">{tr(Key::AuditFailures)}</p>
                 <ul>
                     {move || {
                         failures
@@ -363,15 +372,13 @@ pub fn AccessAuditPage() -> impl IntoView {
                             .into_iter()
                             .map(|f| {
                                 let project = f.project_name.or(f.project_id);
-                                let place = msg::audit_failure_place(
-                                    f.region.as_deref(),
-                                    project.as_deref(),
-                                );
+                                let place = failure_place(f.region.as_deref(), project.as_deref());
+                                let error = ApiError::new(500, Some(f.error));
                                 view! {
                                     <li>
                                         <span class="strong">{place}</span>
                                         ": "
-                                        {f.error.message}
+                                        {msg::error(Doing::Load, &error)}
                                     </li>
                                 }
                                     .into_any()
@@ -388,10 +395,10 @@ pub fn AccessAuditPage() -> impl IntoView {
                 } else if status.with(|s| s.phase != Phase::Done) {
                     ().into_any()
                 } else if filter.with(Filter::is_empty) {
-                    view! { <EmptyState title=msg::NO_SHARED_IMAGES hint=msg::NO_SHARED_IMAGES_HINT /> }
+                    view! { <EmptyState title=tr(Key::AuditNone) hint=tr(Key::AuditNoneHint) /> }
                         .into_any()
                 } else {
-                    view! { <EmptyState title=msg::NO_AUDIT_MATCH hint=msg::NO_MATCH_FILTERS_HINT /> }
+                    view! { <EmptyState title=tr(Key::AuditNoMatch) hint=tr(Key::CommonNoMatchFiltersHint) /> }
                         .into_any()
                 }
             }}
@@ -399,235 +406,15 @@ pub fn AccessAuditPage() -> impl IntoView {
     }
 }
 
-/// `items` ordered by `key` (one sort instantiation for the whole page).
-fn sorted<T>(items: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
-    let mut keys: Vec<(String, usize)> = items.iter().map(key).zip(0..).collect();
-    keys.sort_unstable();
-    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    keys.into_iter()
-        .filter_map(|(_, i)| slots[i].take())
-        .collect()
-}
-
-/// The first 8 characters of an id, for a narrow column (the full id goes in the tooltip).
-fn short_id(id: &str) -> String {
-    match id.char_indices().nth(8) {
-        Some((i, _)) => format!("{}\u{2026}", &id[..i]),
-        None => id.to_owned(),
-    }
-}
-
-struct Column {
-    id: String,
-    label: String,
-    named: bool,
-    known: bool,
-}
-
-struct Line<'a> {
-    row: &'a AccessRow,
-    members: Vec<&'a AccessRow>,
-    at_risk: bool,
-}
-
-/// The rows of the audit as images × member projects.
-struct Matrix<'a> {
-    columns: Vec<Column>,
-    lines: Vec<Line<'a>>,
-    seen: &'a Seen,
-}
-
-impl<'a> Matrix<'a> {
-    fn of(rows: &'a [AccessRow], seen: &'a Seen) -> Self {
-        // Members: named ones first, by name; unnamed ones by id.
-        let mut columns: Vec<Column> = Vec::new();
-        for r in rows {
-            match columns.iter_mut().find(|c| c.id == r.member_id) {
-                Some(c) => c.known |= r.member_known,
-                None => {
-                    let name = r.member_name.clone().or_else(|| seen.name(&r.member_id));
-                    columns.push(Column {
-                        id: r.member_id.clone(),
-                        named: name.is_some(),
-                        label: name.unwrap_or_else(|| short_id(&r.member_id)),
-                        known: r.member_known,
-                    });
-                }
-            }
-        }
-        let columns = sorted(columns, |c| {
-            format!("{}{}\0{}", u8::from(!c.named), c.label, c.id)
-        });
-        // Images by name: the rows of one image are next to each other once sorted.
-        let ordered = sorted(rows.iter().collect(), |r| {
-            format!(
-                "{}\0{}\0{}",
-                msg::image_name(r.image_name.as_deref()),
-                r.region,
-                r.image_id
-            )
-        });
-        let mut lines: Vec<Line> = Vec::new();
-        for r in ordered {
-            match lines.last_mut() {
-                Some(l) if l.row.image_id == r.image_id && l.row.region == r.region => {
-                    l.members.push(r)
-                }
-                _ => lines.push(Line {
-                    row: r,
-                    members: vec![r],
-                    at_risk: false,
-                }),
-            }
-        }
-        for l in &mut lines {
-            l.at_risk =
-                !l.row.protected && l.members.iter().any(|m| m.status == MemberStatus::Accepted);
-        }
-        Self {
-            columns,
-            lines,
-            seen,
-        }
-    }
-
-    /// The summary and the table; None when there is no row.
-    fn view(&self) -> Option<AnyView> {
-        if self.lines.is_empty() {
-            return None;
-        }
-        let at_risk = self.lines.iter().filter(|l| l.at_risk).count();
-        let mut counts = [0usize; 3];
-        for l in &self.lines {
-            for m in &l.members {
-                counts[m.status as usize] += 1;
-            }
-        }
-        let pairs: usize = counts.iter().sum();
-        let unverified: Vec<AnyView> = self
-            .columns
-            .iter()
-            .filter(|c| !c.known)
-            .map(|c| view! { <code>{c.id.clone()}</code> " " }.into_any())
-            .collect();
-        let counts = MemberStatus::ALL
-            .into_iter()
-            .filter(|s| counts[*s as usize] > 0)
-            .map(|s| {
-                let class = format!("count count-{}", s.as_str());
-                view! { <span class=class>{msg::count_with_status(counts[s as usize], s)}</span> }
-                    .into_any()
-            })
-            .collect_view();
-        let header = self
-            .columns
-            .iter()
-            .map(|c| {
-                let mark = (!c.known).then(|| {
-                    view! {
-                        <span class="badge badge-warn" title=msg::UNVERIFIED_EXPLAINED>
-                            {msg::UNVERIFIED}
-                        </span>
-                    }
-                });
-                view! {
-                    <th scope="col" class="member-col" title=c.id.clone()>
-                        {c.label.clone()}
-                        {mark}
-                    </th>
-                }
-                .into_any()
-            })
-            .collect_view();
-        let body = self.lines.iter().map(|l| self.line(l)).collect_view();
-        view! {
-            <p class="summary">
-                {msg::audit_summary(self.lines.len(), self.columns.len(), pairs)}
-                <span class="counts">{counts}</span>
-                <span class:text-error={at_risk > 0}>{msg::at_risk(at_risk)}</span>
-            </p>
-            {(!unverified.is_empty())
-                .then(|| {
-                    view! {
-                        <div class="notice unverified">
-                            <p>
-                                <span class="strong">{msg::unverified_count(unverified.len())}</span>
-                                " "
-                                {unverified}
-                            </p>
-                            <p>{msg::UNVERIFIED_EXPLAINED}</p>
-                        </div>
-                    }
-                })}
-            <div class="table-wrap">
-                <table class="table matrix" id="access-matrix">
-                    <caption class="sr-only">{msg::MATRIX_CAPTION}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{msg::COL_IMAGE}</th>
-                            <th scope="col">{msg::COL_REGION}</th>
-                            <th scope="col">{msg::COL_OWNER}</th>
-                            {header}
-                        </tr>
-                    </thead>
-                    <tbody>{body}</tbody>
-                </table>
-            </div>
-        }
-        .into_any()
-        .into()
-    }
-
-    fn line(&self, l: &Line) -> AnyView {
-        let r = l.row;
-        let risk = l.at_risk.then(|| {
-            view! {
-                <span class="badge badge-risk" title=msg::NOT_PROTECTED_EXPLAINED>
-                    <span aria-hidden="true">"⚠ "</span>
-                    {msg::NOT_PROTECTED}
-                </span>
-            }
-        });
-        let owner = r
-            .owner_name
-            .clone()
-            .or_else(|| self.seen.name(&r.owner_id))
-            .unwrap_or_else(|| short_id(&r.owner_id));
-        let cells = self
-            .columns
-            .iter()
-            .map(|c| match l.members.iter().find(|m| m.member_id == c.id) {
-                Some(m) => {
-                    let class = format!("cell cell-{}", m.status.as_str());
-                    let title = msg::membership_title(
-                        &c.label,
-                        m.status,
-                        &format::date_time(&m.created_at),
-                        &format::date_time(&m.updated_at),
-                    );
-                    view! { <td class=class title=title>{msg::member_status(m.status)}</td> }
-                        .into_any()
-                }
-                None => view! {
-                    <td class="cell cell-none">
-                        <span class="sr-only">{msg::NOT_A_MEMBER}</span>
-                    </td>
-                }
-                .into_any(),
-            })
-            .collect_view();
-        view! {
-            <tr class:row-risk=l.at_risk>
-                <th scope="row" class="image-col">
-                    <span class="strong">{msg::image_name(r.image_name.as_deref())}</span>
-                    {risk}
-                    <div class="sub mono">{r.image_id.clone()}</div>
-                </th>
-                <td>{r.region.clone()}</td>
-                <td title=r.owner_id.clone()>{owner}</td>
-                {cells}
-            </tr>
-        }
-        .into_any()
+/// Where an audit failure happened.
+fn failure_place(region: Option<&str>, project: Option<&str>) -> String {
+    match (region, project) {
+        (Some(r), Some(p)) => tf(
+            Key::AuditPlaceRegionProject,
+            &[("region", r), ("project", p)],
+        ),
+        (Some(r), None) => tf(Key::AuditPlaceRegion, &[("region", r)]),
+        (None, Some(p)) => tf(Key::AuditPlaceProject, &[("project", p)]),
+        (None, None) => t(Key::AuditPlaceEverywhere),
     }
 }
