@@ -413,12 +413,13 @@ mod tests {
     #[test]
     fn a_code_this_ui_does_not_know_shows_the_servers_message() {
         speak(Lang::Fr);
-        let body: ErrorBody =
-            serde_json::from_str(r#"{"code":"audit_running","message":"An audit is running."}"#)
-                .unwrap();
+        let body: ErrorBody = serde_json::from_str(
+            r#"{"code":"from_the_future","message":"A newer server's words."}"#,
+        )
+        .unwrap();
         assert_eq!(
             error(Doing::Load, &ApiError::new(409, Some(body))),
-            "An audit is running."
+            "A newer server's words."
         );
     }
 }

@@ -1,6 +1,6 @@
 //! The activity log: who changed what through Glimpse, newest first, filtered and paged.
 
-use json::{Action, ActivityEvent};
+use json::{Action, ActivityEvent, outcome};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -392,6 +392,8 @@ fn outcome_choices() -> Vec<(String, String)> {
         ("ok", Key::ActivityOk),
         ("failed", Key::ActivityAnyError),
         ("unfinished", Key::ActivityUnfinished),
+        (outcome::INTERRUPTED, Key::ActivityInterrupted),
+        (outcome::NOT_APPLIED, Key::ActivityNotApplied),
     ]
     .into_iter()
     .map(|(v, k)| (v.to_owned(), t(k)))
@@ -407,7 +409,20 @@ fn event_row(e: ActivityEvent, projects: &[json::NamedRef]) -> AnyView {
             },
         );
     let outcome = match e.outcome.as_deref() {
-        Some("ok") => view! { <span class="badge badge-ok">{tr(Key::ActivityOk)}</span> }.into_any(),
+        Some(outcome::OK) => view! { <span class="badge badge-ok">{tr(Key::ActivityOk)}</span> }.into_any(),
+        // Settled after a crash: not a failure of the change itself.
+        Some(outcome::INTERRUPTED) => view! {
+            <span class="badge badge-unfinished" title=tr(Key::ActivityInterruptedExplained)>
+                {tr(Key::ActivityInterrupted)}
+            </span>
+        }
+        .into_any(),
+        Some(outcome::NOT_APPLIED) => view! {
+            <span class="badge badge-unfinished" title=tr(Key::ActivityNotAppliedExplained)>
+                {tr(Key::ActivityNotApplied)}
+            </span>
+        }
+        .into_any(),
         Some(code) => view! {
             <span class="badge badge-failed">{tr(Key::ActivityFailed)} " " <code>{code.to_owned()}</code></span>
         }
@@ -480,6 +495,16 @@ mod tests {
     fn the_filters_choices_cover_every_action_and_outcome() {
         assert_eq!(action_choices().len(), Action::ALL.len() + 1);
         let outcomes: Vec<String> = outcome_choices().into_iter().map(|(v, _)| v).collect();
-        assert_eq!(outcomes, ["", "ok", "failed", "unfinished"]);
+        assert_eq!(
+            outcomes,
+            [
+                "",
+                "ok",
+                "failed",
+                "unfinished",
+                "interrupted",
+                "not_applied"
+            ]
+        );
     }
 }
