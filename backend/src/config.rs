@@ -3,15 +3,19 @@
 //! clouds.yaml (`cloud = "name"`) or from `auth_url` alone.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use crate::clouds::{self, CloudEntry};
+use crate::session_store::SessionKey;
 
 /// Everything that can be set, as the layers see it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -45,13 +49,45 @@ pub struct Settings {
     pub concurrency: usize,
     /// The built web UI (index.html and assets/); the UI is not served when absent.
     pub assets_dir: Option<PathBuf>,
-    /// Mark the session cookie Secure. Leave unset behind plain http; set true behind https.
-    pub secure_cookies: bool,
+    /// The address users reach Glimpse at (`https://images.example.org`). When it is https,
+    /// the session cookie is `Secure` and answers carry `Strict-Transport-Security`.
+    pub public_url: Option<String>,
+    /// Force the session cookie's `Secure` flag on or off; by default it follows `public_url`.
+    pub secure_cookies: Option<bool>,
     /// The activity log: a SQLite file (`sqlite://path`, or a plain path) or `postgres://…`
     /// (shared by several replicas).
     pub database: String,
     /// Sessions: in memory when unset; `redis://…` to share them between replicas.
     pub session_store: Option<String>,
+    /// The key that seals sessions in Redis: 32 random bytes, base64 (`openssl rand -base64 32`).
+    /// Required with a Redis `session_store`; every replica needs the same one.
+    pub session_key: Option<Secret>,
+    /// A session unused this long (seconds) ends; it also ends with its Keystone token.
+    pub session_idle_secs: u64,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. A
+    /// request from anywhere else is taken to come from its peer address, whatever it says.
+    pub trusted_proxies: Vec<String>,
+    /// Sign-in attempts allowed per minute from one client address (IPv6: per /64).
+    pub sign_in_per_address: u32,
+    /// Sign-in attempts allowed per minute for one username (or application credential).
+    pub sign_in_per_user: u32,
+}
+
+/// A secret setting: never printed, not even by `Debug`.
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 impl Default for Settings {
@@ -72,9 +108,15 @@ impl Default for Settings {
             token_check_secs: 60,
             concurrency: 8,
             assets_dir: None,
-            secure_cookies: false,
+            public_url: None,
+            secure_cookies: None,
             database: "sqlite://glimpse-activity.db".into(),
             session_store: None,
+            session_key: None,
+            session_idle_secs: 30 * 60,
+            trusted_proxies: Vec::new(),
+            sign_in_per_address: 30,
+            sign_in_per_user: 5,
         }
     }
 }
@@ -116,9 +158,22 @@ pub struct Config {
     pub token_check_interval: Duration,
     pub concurrency: usize,
     pub assets_dir: Option<PathBuf>,
+    pub public_url: Option<Url>,
+    /// The session cookie is `Secure` (and named `__Host-…`), answers carry HSTS.
     pub secure_cookies: bool,
     pub database: String,
     pub session_store: Option<String>,
+    pub session_key: Option<SessionKey>,
+    pub session_idle: Duration,
+    pub trusted_proxies: Vec<IpNet>,
+    pub sign_in_limits: SignInLimits,
+}
+
+/// Sign-in attempts allowed per minute, each at least 1.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInLimits {
+    pub per_address: NonZeroU32,
+    pub per_user: NonZeroU32,
 }
 
 impl Config {
@@ -130,8 +185,7 @@ impl Config {
         let Some(auth_url) = settings.auth_url.or(cloud.auth_url) else {
             bail!("no Keystone URL: pass --cloud NAME (from clouds.yaml) or --auth-url URL")
         };
-        url::Url::parse(&auth_url)
-            .with_context(|| format!("auth_url {auth_url:?} is not a URL"))?;
+        Url::parse(&auth_url).with_context(|| format!("auth_url {auth_url:?} is not a URL"))?;
         let cacert = settings.cacert.or(cloud.cacert);
         let ca_pem = cacert
             .map(|path| {
@@ -139,6 +193,23 @@ impl Config {
                     .with_context(|| format!("cannot read CA bundle {}", path.display()))
             })
             .transpose()?;
+        let public_url = settings
+            .public_url
+            .map(|u| Url::parse(&u).with_context(|| format!("public_url {u:?} is not a URL")))
+            .transpose()?;
+        let secure_cookies = settings
+            .secure_cookies
+            .unwrap_or_else(|| public_url.as_ref().is_some_and(|u| u.scheme() == "https"));
+        let session_key = settings
+            .session_key
+            .map(|k| SessionKey::parse(k.expose()))
+            .transpose()?;
+        let trusted_proxies = settings
+            .trusted_proxies
+            .iter()
+            .map(|p| parse_proxy(p))
+            .collect::<anyhow::Result<_>>()?;
+        let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
             listen: settings.listen,
             auth_url,
@@ -164,9 +235,17 @@ impl Config {
             token_check_interval: Duration::from_secs(settings.token_check_secs),
             concurrency: settings.concurrency.max(1),
             assets_dir: settings.assets_dir,
-            secure_cookies: settings.secure_cookies,
+            public_url,
+            secure_cookies,
             database: settings.database,
             session_store: settings.session_store,
+            session_key,
+            session_idle: Duration::from_secs(settings.session_idle_secs.max(1)),
+            trusted_proxies,
+            sign_in_limits: SignInLimits {
+                per_address: at_least_one(settings.sign_in_per_address),
+                per_user: at_least_one(settings.sign_in_per_user),
+            },
         })
     }
 
@@ -178,6 +257,17 @@ impl Config {
         })
         .expect("valid defaults")
     }
+}
+
+/// `10.0.0.0/8`, or one address (`127.0.0.1`, `::1`).
+fn parse_proxy(text: &str) -> anyhow::Result<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map(|net| net.trunc())
+        .with_context(|| {
+            format!("trusted_proxies: {text:?} is neither an IP address nor a CIDR range")
+        })
 }
 
 #[cfg(test)]
@@ -230,6 +320,47 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    fn https_public_url_means_secure_cookies_unless_forced() {
+        let resolve = |public_url: Option<&str>, secure_cookies| {
+            Config::resolve(Settings {
+                auth_url: Some("http://k:5000".into()),
+                public_url: public_url.map(Into::into),
+                secure_cookies,
+                ..Settings::default()
+            })
+            .map(|c| c.secure_cookies)
+        };
+        assert!(!resolve(None, None).unwrap());
+        assert!(resolve(Some("https://images.example.org"), None).unwrap());
+        assert!(!resolve(Some("http://127.0.0.1:8080"), None).unwrap());
+        assert!(!resolve(Some("https://images.example.org"), Some(false)).unwrap());
+        assert!(resolve(None, Some(true)).unwrap());
+        assert!(resolve(Some("not a url"), None).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_and_session_key_are_checked() {
+        let resolve = |proxies: &[&str], key: Option<&str>| {
+            Config::resolve(Settings {
+                auth_url: Some("http://k:5000".into()),
+                trusted_proxies: proxies.iter().map(|p| p.to_string()).collect(),
+                session_key: key.map(|k| Secret(k.into())),
+                ..Settings::default()
+            })
+        };
+        let c = resolve(&["127.0.0.1", "10.0.0.0/8", "::1"], None).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[0].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        let err = resolve(&["10.0.0.0/33"], None).unwrap_err().to_string();
+        assert!(err.contains("trusted_proxies"), "{err}");
+        let err = format!("{:#}", resolve(&[], Some("too short")).unwrap_err());
+        assert!(err.contains("openssl rand -base64 32"), "{err}");
+        assert!(!err.contains("too short"), "the key is never echoed: {err}");
+        let (_, key) = crate::session_store::SessionKey::generate();
+        assert!(resolve(&[], Some(&key)).unwrap().session_key.is_some());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -14,6 +15,14 @@ use crate::session_store::Sessions;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    state: AppState,
+    sessions: Sessions,
+}
+
+/// How often expired sessions and idle throttle entries are swept; sooner for short idle
+/// times, so that a session is gone from memory soon after it ends.
+fn sweep_period(idle: Duration) -> Duration {
+    (idle / 2).clamp(Duration::from_secs(1), Duration::from_secs(60))
 }
 
 impl Application {
@@ -30,12 +39,21 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let activity = ActivityLog::connect(&config.database).await?;
         tracing::info!(store = activity.store(), "activity log ready");
-        let sessions = Sessions::connect(config.session_store.as_deref()).await?;
+        let sessions =
+            Sessions::connect(config.session_store.as_deref(), config.session_key.as_ref()).await?;
         let state = AppState::new(config, client, activity)?;
         Ok(Self {
             listener,
-            router: http::router(state, sessions),
+            router: http::router(state.clone(), sessions.clone()),
+            state,
+            sessions,
         })
+    }
+
+    /// The session store, as the server sees it (sessions opened); for tests and tools, never
+    /// reachable over HTTP.
+    pub fn sessions(&self) -> Sessions {
+        self.sessions.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -46,10 +64,31 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let serve = axum::serve(
+            self.listener,
+            // The peer address, for `client_addr`.
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown);
+        tokio::select! {
+            served = serve => served?,
+            () = sweep(self.state, self.sessions) => {}
+        }
         Ok(())
+    }
+}
+
+/// Sweeps, for as long as the server runs.
+async fn sweep(state: AppState, sessions: Sessions) {
+    let mut every = tokio::time::interval(sweep_period(state.config.session_idle));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = sessions.delete_expired().await {
+            tracing::warn!(error = %e, "could not sweep expired sessions");
+        }
+        state.sweep();
     }
 }
 

@@ -2,7 +2,7 @@
 //! `{"error": {"code", "message"}}` with a status that fits; nothing else reaches a client.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use json::ErrorCode;
 
@@ -34,6 +34,9 @@ pub enum Error {
     MemberQuotaExceeded { message: String, limit: Option<u64> },
     #[error("{0}")]
     UnknownRegion(String),
+    /// Too many attempts; trying again after `retry_after` seconds makes sense.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
     #[error("{0}")]
     UpstreamUnavailable(String),
     #[error("{0}")]
@@ -67,6 +70,7 @@ impl Error {
             Self::ImageNotShared(_) | Self::AlreadyMember(_) => StatusCode::CONFLICT,
             Self::MemberQuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnknownRegion(_) => StatusCode::BAD_REQUEST,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -85,6 +89,7 @@ impl Error {
             Self::AlreadyMember(_) => ErrorCode::AlreadyMember,
             Self::MemberQuotaExceeded { .. } => ErrorCode::MemberQuotaExceeded,
             Self::UnknownRegion(_) => ErrorCode::UnknownRegion,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
             Self::UpstreamTimeout(_) => ErrorCode::UpstreamTimeout,
             Self::LogUnavailable(_) => ErrorCode::LogUnavailable,
@@ -103,6 +108,7 @@ impl Error {
         match self {
             Self::InvalidInput { field, .. } => body.field = Some(field.clone()),
             Self::MemberQuotaExceeded { limit, .. } => body.limit = *limit,
+            Self::RateLimited { retry_after, .. } => body.retry_after = Some(*retry_after),
             _ => {}
         }
         body
@@ -124,7 +130,13 @@ impl IntoResponse for Error {
             _ => tracing::debug!(code = %self.code(), "{self}"),
         }
         let body = json::ErrorResponse { error: self.body() };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Self::RateLimited { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        response
     }
 }
 

@@ -3,12 +3,14 @@
 mod activity;
 mod assets;
 mod audit;
+pub mod client_addr;
 pub mod error;
 mod extract;
 mod health;
 mod images;
 mod members;
 mod session;
+mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,13 +22,12 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-use tower_sessions::SessionManagerLayer;
-use tower_sessions::cookie::SameSite;
 
 use crate::activity::ActivityLog;
 use crate::config::Config;
 use crate::openstack::keystone::Keystone;
 use crate::session_store::Sessions;
+use throttle::SignInThrottle;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -39,6 +40,7 @@ pub struct Inner {
     pub keystone: Keystone,
     /// Where every change is recorded.
     pub activity: ActivityLog,
+    pub sign_in_throttle: SignInThrottle,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,11 +58,17 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let keystone = Keystone::new(http.clone(), &config.auth_url)?;
         Ok(Self(Arc::new(Inner {
+            sign_in_throttle: SignInThrottle::new(config.sign_in_limits),
             config,
             http,
             keystone,
             activity,
         })))
+    }
+
+    /// Periodic upkeep: forgets throttled addresses and users whose buckets are full again.
+    pub fn sweep(&self) {
+        self.sign_in_throttle.sweep();
     }
 }
 
@@ -77,14 +85,16 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .merge(audit::router())
         .merge(activity::router())
         .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
-        .layer(middleware::from_fn(session::end_session_on_401));
-
-    let sessions = SessionManagerLayer::new(sessions)
-        .with_name("glimpse_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_secure(state.config.secure_cookies)
-        .with_path("/");
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::end_session_on_401,
+        ))
+        .layer(session::layer(sessions, &state.config))
+        // Answers of the API are the user's own data: no browser or proxy cache keeps them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
 
     let request_id = HeaderName::from_static("x-request-id");
     let headers = ServiceBuilder::new()
@@ -103,10 +113,18 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
+        ))
+        // Reached over https: browsers keep to https for a year (HSTS), never plain http.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            state
+                .config
+                .secure_cookies
+                .then(|| HeaderValue::from_static("max-age=31536000")),
         ));
 
     Router::new()
-        .nest("/api/v1", api.layer(sessions))
+        .nest("/api/v1", api)
         .merge(health::router())
         .merge(assets::router(state.config.assets_dir.as_deref()))
         .with_state(state)

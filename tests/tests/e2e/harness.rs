@@ -71,6 +71,8 @@ enum Guard {
 /// A running Glimpse, pointed at the dev cloud.
 pub struct TestApp {
     pub base_url: String,
+    /// The app's session store, read as the server reads it (for tests of what sessions hold).
+    pub sessions: glimpse::session_store::Sessions,
     _guard: Guard,
     /// Holds the app's SQLite activity log.
     _data: tempfile::TempDir,
@@ -106,9 +108,11 @@ async fn start(configure: impl FnOnce(&mut Config), guard: Guard) -> TestApp {
     configure(&mut config);
     let app = Application::build(config).await.expect("app builds");
     let base_url = format!("http://{}", app.local_addr());
+    let sessions = app.sessions();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         base_url,
+        sessions,
         _guard: guard,
         _data: data,
     }

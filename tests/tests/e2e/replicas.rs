@@ -1,6 +1,7 @@
 //! Several Glimpse replicas behind one address: sessions in the machine's real Redis, the
 //! activity log in its real PostgreSQL, so any replica serves any request.
 
+use glimpse::session_store::SessionKey;
 use json::{AddMembers, EventList};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -10,10 +11,14 @@ use crate::harness::{OpenStack, drop_schema, postgres_schema, project_id, spawn_
 #[tokio::test]
 async fn two_replicas_share_sessions_and_the_log() {
     let (url, schema) = postgres_schema().await;
+    // Every replica seals sessions with the same key.
+    let (key, _) = SessionKey::generate();
     let replica = |url: String| {
+        let key = key.clone();
         spawn_app_with(move |c| {
             c.database = url;
             c.session_store = Some("redis://127.0.0.1:6379".into());
+            c.session_key = Some(key);
         })
     };
     let a = replica(url.clone()).await;
