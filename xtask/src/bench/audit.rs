@@ -98,17 +98,7 @@ fn seed(cloud: &DevCloud, size: usize) -> Result<()> {
                             )
                         })?;
                         for member in members {
-                            retry(|| {
-                                let (status, body) = cloud.glance_request(
-                                    REGION,
-                                    &token,
-                                    "POST",
-                                    &format!("/v2/images/{id}/members"),
-                                    Some(&json!({ "member": member })),
-                                )?;
-                                ensure!(status == 200, "adding a member: HTTP {status}: {body}");
-                                Ok(())
-                            })?;
+                            retry(|| super::add_member(cloud, REGION, &token, &id, member))?;
                         }
                     }
                 })

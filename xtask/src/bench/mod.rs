@@ -93,6 +93,28 @@ impl Drop for Glimpse {
     }
 }
 
+/// Shares an image with `member` (Glance `POST /v2/images/{id}/members`, as its owner).
+pub fn add_member(
+    cloud: &devcloud::DevCloud,
+    region: &str,
+    token: &str,
+    id: &str,
+    member: &str,
+) -> Result<()> {
+    let (status, body) = cloud.glance_request(
+        region,
+        token,
+        "POST",
+        &format!("/v2/images/{id}/members"),
+        Some(&serde_json::json!({ "member": member })),
+    )?;
+    anyhow::ensure!(
+        status == 200,
+        "sharing {id} with {member}: HTTP {status}: {body}"
+    );
+    Ok(())
+}
+
 /// A `kB` field of `/proc/PID/status`.
 fn status_kib(pid: u32, field: &str) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;

@@ -170,14 +170,7 @@ fn seed(cloud: &DevCloud, owners: usize) -> Result<(World, Vec<Option<String>>)>
             },
         )?;
         for member in members {
-            let (status, body) = cloud.glance_request(
-                REGION,
-                &token,
-                "POST",
-                &format!("/v2/images/{id}/members"),
-                Some(&json!({ "member": member })),
-            )?;
-            ensure!(status == 200, "sharing {name}: HTTP {status}: {body}");
+            super::add_member(cloud, REGION, &token, &id, member)?;
         }
         Ok(id)
     };
