@@ -90,7 +90,7 @@ impl User {
             via,
             own_image,
             rng: SmallRng::seed_from_u64(index as u64),
-            accept_next: index % 2 == 0,
+            accept_next: index.is_multiple_of(2),
         }
     }
 

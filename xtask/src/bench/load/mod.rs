@@ -379,7 +379,7 @@ impl Report {
             p.keystone_threads
         );
         println!(
-            "{:<15} | {:^48} | {:^41}",
+            "{:<15} | {:^57} | {:^50}",
             "", "through Glimpse", "straight to Glance (same calls)"
         );
         stats::print_routes(g, d);

@@ -110,7 +110,7 @@ fn route_stats(samples: &[&Sample]) -> RouteStats {
         p50: median(&ms),
         p95: quantile(&ms, 0.95),
         p99: quantile(&ms, 0.99),
-        max: ms.iter().copied().fold(0.0, f64::max),
+        max: ms.iter().copied().fold(f64::NAN, f64::max),
         client: count(Class::Client),
         upstream: count(Class::Upstream),
         own: count(Class::Own),
@@ -146,22 +146,25 @@ pub fn print_routes(glimpse: &PhaseStats, direct: &PhaseStats) {
         p50: f64::NAN,
         p95: f64::NAN,
         p99: f64::NAN,
+        max: f64::NAN,
         ..RouteStats::default()
     };
     let line = |name: &str, g: &RouteStats, d: &RouteStats| {
         println!(
-            "{:<15} | {:>6} {:>8} {:>8} {:>8} {:>5}/{:<5} | {:>6} {:>8} {:>8} {:>8} {:>5}",
+            "{:<15} | {:>6} {:>8} {:>8} {:>8} {:>8} {:>5}/{:<5} | {:>6} {:>8} {:>8} {:>8} {:>8} {:>5}",
             name,
             g.count,
             ms(g.p50),
             ms(g.p95),
             ms(g.p99),
+            ms(g.max),
             g.own,
             g.upstream,
             d.count,
             ms(d.p50),
             ms(d.p95),
             ms(d.p99),
+            ms(d.max),
             d.upstream + d.own
         );
     };
