@@ -133,8 +133,21 @@ pub fn ms(v: f64) -> String {
 /// The two phases side by side, one line per route.
 pub fn print_routes(glimpse: &PhaseStats, direct: &PhaseStats) {
     println!(
-        "{:<15} | {:>6} {:>8} {:>8} {:>8} {:>5}/{:<5} | {:>6} {:>8} {:>8} {:>8} {:>5}",
-        "route", "n", "p50", "p95", "p99", "own", "upstr", "n", "p50", "p95", "p99", "err"
+        "{:<15} | {:>6} {:>8} {:>8} {:>8} {:>8} {:>5}/{:<5} | {:>6} {:>8} {:>8} {:>8} {:>8} {:>5}",
+        "route",
+        "n",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+        "own",
+        "upstr",
+        "n",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+        "err"
     );
     let routes: std::collections::BTreeSet<&str> = glimpse
         .routes
