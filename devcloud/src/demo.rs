@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use anyhow::{Result, ensure};
 use serde_json::json;
 
-use crate::{DevCloud, ImageOptions};
+use crate::{DevCloud, ImageOptions, small_disk_image};
 
 /// An image [`DevCloud::seed_demo`] made (or found).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +109,8 @@ pub(crate) fn seed_demo(cloud: &DevCloud) -> Result<Vec<DemoImage>> {
         tokens.insert((user, project), t.clone());
         Ok(t)
     };
+    // Real qcow2 data, so that sizes, checksums and hashes look as they would.
+    let disk = small_disk_image()?;
     let mut made = Vec::new();
     for spec in SPECS
         .iter()
@@ -139,7 +141,6 @@ pub(crate) fn seed_demo(cloud: &DevCloud) -> Result<Vec<DemoImage>> {
             });
             continue;
         }
-        let data = format!("Glimpse demo image {} ({})\n", spec.name, spec.region).repeat(64);
         let id = cloud.create_image(
             spec.region,
             &owner_token,
@@ -147,8 +148,7 @@ pub(crate) fn seed_demo(cloud: &DevCloud) -> Result<Vec<DemoImage>> {
             &ImageOptions {
                 visibility: Some(spec.visibility),
                 protected: spec.protected,
-                upload: Some(data.as_bytes()),
-                ..ImageOptions::default()
+                ..ImageOptions::with_disk(&disk)
             },
         )?;
         for &(member, answer) in spec.members {

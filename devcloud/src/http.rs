@@ -90,6 +90,28 @@ impl Http {
         result.with_context(|| format!("{method} {url}"))
     }
 
+    /// Uploads a file as the body (streamed, with its length), e.g. image data.
+    pub fn send_file(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        path: &std::path::Path,
+        timeout: Duration,
+    ) -> Result<Reply> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let mut req = http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .header("Content-Type", "application/octet-stream")
+            .body(file)?;
+        self.run(req, timeout)
+            .with_context(|| format!("{method} {url} (from {})", path.display()))
+    }
+
     fn run<S: ureq::AsSendBody>(&self, req: http::Request<S>, timeout: Duration) -> Result<Reply> {
         let req = self
             .agent

@@ -36,9 +36,20 @@ enum Command {
         /// Keystone's default bcrypt cost (slow logins) instead of the fast one.
         #[arg(long)]
         slow_hash: bool,
+        /// Where the services keep their data: sqlite (files in the state dir), or
+        /// fresh databases on this machine's postgres (127.0.0.1:5432) or mariadb
+        /// (127.0.0.1:3306), dropped at exit.
+        #[arg(long, default_value_t = devcloud::Database::Sqlite)]
+        database: devcloud::Database,
         /// uWSGI worker processes of each Glance.
         #[arg(long, default_value_t = 1)]
         glance_processes: u32,
+        /// Threads per Glance process (more than 1 needs --database postgres|mariadb).
+        #[arg(long, default_value_t = 1)]
+        glance_threads: u32,
+        /// Threads of the Keystone process (more than 1 needs a server database).
+        #[arg(long, default_value_t = 1)]
+        keystone_threads: u32,
         /// Debug logging in the services.
         #[arg(long)]
         debug: bool,
@@ -66,7 +77,10 @@ fn main() -> Result<()> {
             glance_port,
             demo,
             slow_hash,
+            database,
             glance_processes,
+            glance_threads,
+            keystone_threads,
             debug,
         } => {
             // Block the stop signals before any thread exists, so every thread inherits
@@ -88,7 +102,10 @@ fn main() -> Result<()> {
                 regions,
                 ports,
                 fast_hash: !slow_hash,
+                database,
                 glance_processes,
+                glance_threads,
+                keystone_threads,
                 debug,
                 ..devcloud::Options::default()
             })?;
@@ -108,6 +125,18 @@ fn main() -> Result<()> {
                 cloud.venv().display()
             );
             println!("users: alice/alicepw bob/bobpw carol/carolpw dave/davepw admin/adminpw");
+            let erin = cloud.seed().user("erin");
+            println!(
+                "MFA user: erin/erinpw + TOTP (base32 secret {}; passcode now {})",
+                erin.totp_secret.as_deref().unwrap_or_default(),
+                erin.passcode()?
+            );
+            for (region, image) in &cloud.seed().images {
+                println!(
+                    "image {region}: {} {} ({} bytes, sha512 {})",
+                    image.name, image.id, image.size, image.sha512
+                );
+            }
             println!("Ctrl-C stops the dev cloud.");
             let signal = signals.wait()?;
             eprintln!("{signal}: stopping the dev cloud");

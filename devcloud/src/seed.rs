@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::SeededImage;
 use crate::http::{Http, Reply};
 use crate::setup::{ADMIN_PASSWORD, GLANCE_PASSWORD};
 
@@ -26,12 +27,42 @@ pub struct Seed {
     pub roles: BTreeMap<String, String>,
     /// Region -> Glance URL, e.g. `RegionOne` -> `http://127.0.0.1:9292`.
     pub regions: BTreeMap<String, String>,
+    /// Region -> the [`crate::SEEDED_IMAGE`] there (real qcow2 data).
+    #[serde(default)]
+    pub images: BTreeMap<String, SeededImage>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSeed {
     pub id: String,
     pub password: String,
+    /// Base32 secret of the user's TOTP credential (erin's), whose passcodes Keystone
+    /// wants after the password: RFC 6238, HMAC-SHA1, 30 s steps, 6 digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<String>,
+}
+
+impl UserSeed {
+    /// The TOTP passcode valid now, for a user with a TOTP credential.
+    pub fn passcode(&self) -> anyhow::Result<String> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+        self.passcode_at(now.as_secs())
+    }
+
+    /// The TOTP passcode of the 30 s step holding `unix_time`.
+    pub fn passcode_at(&self, unix_time: u64) -> anyhow::Result<String> {
+        let secret = self
+            .totp_secret
+            .as_deref()
+            .context("this user has no TOTP credential")?;
+        let secret = totp_rs::Secret::try_from_base32(secret)
+            .map_err(|e| anyhow::anyhow!("the TOTP secret is not base32: {e}"))?;
+        let totp = totp_rs::Builder::new()
+            .with_secret(secret)
+            .build()
+            .map_err(|e| anyhow::anyhow!("TOTP: {e}"))?;
+        Ok(totp.generate(unix_time).to_string())
+    }
 }
 
 impl Seed {
@@ -70,6 +101,10 @@ pub(crate) const USERS: &[(&str, &str, Grants)] = &[
         &[("service", "service"), ("service", "admin")],
     ),
 ];
+
+/// The user whose multi-factor rules ask for a password and a TOTP passcode: name,
+/// password, project (member).
+pub(crate) const MFA_USER: (&str, &str, &str) = ("erin", "erinpw", "project-a");
 
 const PROJECTS: &[&str] = &["admin", "service", "project-a", "project-b", "project-c"];
 const ROLES: &[&str] = &["admin", "member", "reader", "service"];
@@ -156,6 +191,56 @@ impl Admin<'_> {
     }
 }
 
+/// Erin: a member of project-a whose rules want a password *and* a TOTP passcode
+/// (Keystone answers a password alone with 401 and an `Openstack-Auth-Receipt`). A
+/// reused state dir keeps her credential, whose secret Keystone gives back to the admin.
+fn mfa_user(ks: &Admin<'_>, out: &Seed) -> Result<(&'static str, UserSeed)> {
+    let (name, password, project) = MFA_USER;
+    let options = json!({
+        "multi_factor_auth_enabled": true,
+        "multi_factor_auth_rules": [["password", "totp"]],
+    });
+    let user = ks.ensure(
+        "users",
+        "user",
+        json!({"name": name, "password": password, "domain_id": out.domain_id,
+               "options": options}),
+        &[("name", name), ("domain_id", &out.domain_id)],
+    )?;
+    let uid = str_field(&user, "id")?.to_string();
+    ks.call(
+        "PUT",
+        &format!(
+            "/projects/{}/users/{uid}/roles/{}",
+            out.projects[project], out.roles["member"]
+        ),
+        None,
+    )?;
+    let existing = ks.list("credentials", &[("user_id", &uid), ("type", "totp")])?;
+    let secret = match existing.first() {
+        Some(credential) => str_field(credential, "blob")?.to_string(),
+        None => {
+            let mut bytes = [0u8; 20];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            let secret = totp_rs::Secret::from(bytes.to_vec()).to_base32();
+            ks.call(
+                "POST",
+                "/credentials",
+                Some(&json!({"credential": {"type": "totp", "user_id": uid, "blob": secret}})),
+            )?;
+            secret
+        }
+    };
+    Ok((
+        name,
+        UserSeed {
+            id: uid,
+            password: password.into(),
+            totp_secret: Some(secret),
+        },
+    ))
+}
+
 fn str_field<'v>(v: &'v Value, key: &str) -> Result<&'v str> {
     v.get(key)
         .and_then(Value::as_str)
@@ -224,9 +309,12 @@ pub(crate) fn seed(http: &Http, keystone_v3: &str, regions: &[(String, String)])
             UserSeed {
                 id: uid,
                 password: password.into(),
+                totp_secret: None,
             },
         );
     }
+    let (name, user) = mfa_user(&ks, &out)?;
+    out.users.insert(name.into(), user);
 
     let image = ks.ensure(
         "services",
@@ -390,6 +478,25 @@ mod tests {
             Some("Default")
         );
         assert_eq!(glimpse["interface"].as_str(), Some("public"));
+    }
+
+    #[test]
+    fn passcodes_follow_rfc_6238() {
+        // RFC 6238 appendix B, SHA-1 secret "12345678901234567890": 94287082 at T=59,
+        // of which Keystone's 6 digits are the last six.
+        let user = UserSeed {
+            id: "x".into(),
+            password: "y".into(),
+            totp_secret: Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
+        };
+        assert_eq!(user.passcode_at(59).unwrap(), "287082");
+        assert_eq!(user.passcode_at(1111111109).unwrap(), "081804");
+        assert!(user.passcode().unwrap().len() == 6);
+        let none = UserSeed {
+            totp_secret: None,
+            ..user
+        };
+        assert!(none.passcode().is_err());
     }
 
     #[test]

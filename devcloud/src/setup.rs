@@ -11,10 +11,16 @@ use rand::RngCore;
 pub(crate) const ADMIN_PASSWORD: &str = "adminpw";
 pub(crate) const GLANCE_PASSWORD: &str = "glancepw";
 
+/// Keystone 30's default `[auth] methods`, plus `totp`.
+const AUTH_METHODS: &str =
+    "external,password,token,oauth1,mapped,application_credential,ec2credential,totp";
+
 pub(crate) struct KeystoneConf<'a> {
     /// Holds keystone.conf, keystone.db, fernet-keys/, credential-keys/.
     pub dir: &'a Path,
     pub log_file: &'a Path,
+    /// SQLAlchemy URL of its database.
+    pub database: &'a str,
     pub fast_hash: bool,
     /// Token lifetime in seconds.
     pub token_expiration: u64,
@@ -31,7 +37,7 @@ pub(crate) fn write_keystone_conf(c: &KeystoneConf<'_>) -> Result<PathBuf> {
          debug = {debug}\n\
          log_file = {log}\n\
          [database]\n\
-         connection = sqlite:///{db}\n\
+         connection = {db}\n\
          [token]\n\
          provider = fernet\n\
          expiration = {exp}\n\
@@ -41,6 +47,9 @@ pub(crate) fn write_keystone_conf(c: &KeystoneConf<'_>) -> Result<PathBuf> {
          key_repository = {fernet}\n\
          [credential]\n\
          key_repository = {cred}\n\
+         [auth]\n\
+         # Keystone's defaults, and TOTP for the users whose MFA rules ask for it.\n\
+         methods = {methods}\n\
          [cache]\n\
          # In-process cache (one Keystone process, so it stays coherent): an\n\
          # authenticated request takes ~20 ms instead of ~150 ms.\n\
@@ -49,7 +58,8 @@ pub(crate) fn write_keystone_conf(c: &KeystoneConf<'_>) -> Result<PathBuf> {
          [identity]\n",
         debug = c.debug,
         log = c.log_file.display(),
-        db = d.join("keystone.db").display(),
+        db = c.database,
+        methods = AUTH_METHODS,
         exp = c.token_expiration,
         fernet = d.join("fernet-keys").display(),
         cred = d.join("credential-keys").display(),
@@ -145,6 +155,8 @@ pub(crate) struct GlanceConf<'a> {
     /// Holds glance-api.conf, glance-api-paste.ini, glance.db, images/, staging/, tasks/.
     pub dir: &'a Path,
     pub log_file: &'a Path,
+    /// SQLAlchemy URL of its database.
+    pub database: &'a str,
     /// Identity base URL, e.g. `http://127.0.0.1:5000`.
     pub keystone: &'a str,
     pub member_quota: u32,
@@ -153,6 +165,32 @@ pub(crate) struct GlanceConf<'a> {
     pub upstream_paste: &'a Path,
     /// A file whose existence makes /healthcheck answer 503.
     pub healthcheck_disable: &'a Path,
+    /// The port of another Glance on 127.0.0.1 to offer `glance-download` from; `None`:
+    /// Glance's default import methods, without `glance-download`.
+    pub glance_download_from: Option<u16>,
+}
+
+/// `[DEFAULT] enabled_import_methods` and, for `glance-download`, the import filter
+/// that lets the task fetch from the source Glance: Glance refuses loopback hosts unless
+/// listed in `allowed_hosts`, and ports other than 80 and 443 unless in `allowed_ports`.
+/// (oslo.config wants these lists in brackets.)
+fn import_conf(glance_download_from: Option<u16>) -> (String, String) {
+    match glance_download_from {
+        None => (
+            "enabled_import_methods = [glance-direct,web-download,copy-image]\n".into(),
+            String::new(),
+        ),
+        Some(port) => (
+            "enabled_import_methods = [glance-direct,web-download,copy-image,glance-download]\n"
+                .into(),
+            format!(
+                "[import_filtering_opts]\n\
+                 allowed_schemes = [http]\n\
+                 allowed_hosts = [127.0.0.1]\n\
+                 allowed_ports = [{port}]\n"
+            ),
+        ),
+    }
 }
 
 /// Writes `dir/glance-api.conf` (found by uWSGI's Glance through
@@ -171,14 +209,16 @@ pub(crate) fn write_glance_conf(c: &GlanceConf<'_>) -> Result<()> {
     );
     let paste_path = d.join("glance-api-paste.ini");
     fs::write(&paste_path, paste).with_context(|| format!("writing {}", paste_path.display()))?;
+    let (import_methods, import_filter) = import_conf(c.glance_download_from);
     let conf = format!(
         "[DEFAULT]\n\
          debug = {debug}\n\
          log_file = {log}\n\
          enabled_backends = fs:file\n\
          image_member_quota = {quota}\n\
+         {import_methods}\
          [database]\n\
-         connection = sqlite:///{db}\n\
+         connection = {db}\n\
          [glance_store]\n\
          default_backend = fs\n\
          [fs]\n\
@@ -202,11 +242,12 @@ pub(crate) fn write_glance_conf(c: &GlanceConf<'_>) -> Result<()> {
          # The identity service is in RegionOne only, also for a RegionTwo Glance: with\n\
          # region_name = RegionTwo keystonemiddleware fails with EndpointNotFound and\n\
          # uWSGI sends an empty reply.\n\
-         region_name = RegionOne\n",
+         region_name = RegionOne\n\
+         {import_filter}",
         debug = c.debug,
         log = c.log_file.display(),
         quota = c.member_quota,
-        db = d.join("glance.db").display(),
+        db = c.database,
         images = d.join("images").display(),
         staging = d.join("staging").display(),
         tasks = d.join("tasks").display(),
@@ -232,6 +273,55 @@ mod tests {
         assert_eq!(base64_url(b"foo"), "Zm9v");
         assert_eq!(base64_url(&[0xfb, 0xff, 0xfe]), "-__-");
         assert_eq!(base64_url(&[0u8; 32]).len(), 44);
+    }
+
+    #[test]
+    fn only_a_glance_with_a_source_offers_glance_download() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paste = tmp.path().join("paste.ini");
+        fs::write(&paste, "[pipeline]\n/etc/glance/healthcheck_disable\n").unwrap();
+        let conf = |source: Option<u16>| {
+            let dir = tmp.path().join(format!("g{source:?}"));
+            write_glance_conf(&GlanceConf {
+                dir: &dir,
+                log_file: &dir.join("log"),
+                database: "sqlite:////x/glance.db",
+                keystone: "http://127.0.0.1:5000",
+                member_quota: 10,
+                debug: false,
+                upstream_paste: &paste,
+                healthcheck_disable: &dir.join("off"),
+                glance_download_from: source,
+            })
+            .unwrap();
+            fs::read_to_string(dir.join("glance-api.conf")).unwrap()
+        };
+        let one = conf(None);
+        assert!(one.contains("enabled_import_methods = [glance-direct,web-download,copy-image]\n"));
+        assert!(!one.contains("glance-download") && !one.contains("import_filtering_opts"));
+        assert!(one.contains("connection = sqlite:////x/glance.db\n"));
+        let two = conf(Some(9292));
+        assert!(two.contains("copy-image,glance-download]\n"));
+        assert!(two.contains("[import_filtering_opts]\nallowed_schemes = [http]\n"));
+        assert!(two.contains("allowed_hosts = [127.0.0.1]\nallowed_ports = [9292]\n"));
+    }
+
+    #[test]
+    fn keystone_accepts_totp() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = write_keystone_conf(&KeystoneConf {
+            dir: tmp.path(),
+            log_file: &tmp.path().join("log"),
+            database: "postgresql+psycopg2://postgres@127.0.0.1:5432/k",
+            fast_hash: true,
+            token_expiration: 60,
+            debug: false,
+        })
+        .unwrap();
+        let conf = fs::read_to_string(path).unwrap();
+        assert!(conf.contains("[auth]\n"));
+        assert!(conf.contains("methods = external,password,token,") && conf.contains(",totp\n"));
+        assert!(conf.contains("connection = postgresql+psycopg2://postgres@127.0.0.1:5432/k\n"));
     }
 
     #[test]

@@ -107,6 +107,35 @@ pub fn ensure_venv() -> Result<PathBuf> {
     Ok(venv)
 }
 
+/// Installs an optional package into the venv (e.g. a database driver only the
+/// benchmark needs) unless `module` already imports. It is not part of [`PINS`] so that
+/// adding it never invalidates the venv of everyone else who shares the cache.
+pub(crate) fn ensure_extra(venv: &Path, pin: &str, module: &str) -> Result<()> {
+    let python = venv.join("bin").join("python");
+    let imports = || {
+        Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if imports() {
+        return Ok(());
+    }
+    let cache = cache_dir()?;
+    let _lock = lock_cache(&cache)?;
+    if imports() {
+        return Ok(());
+    }
+    tracing::info!("installing {pin} into {}", venv.display());
+    let mut cmd = Command::new(venv.join("bin").join("pip"));
+    cmd.args(["install", "-q", "--disable-pip-version-check", pin])
+        .stdin(Stdio::null());
+    run_logged(cmd, &cache.join("devcloud-venv-install.log"))
+        .with_context(|| format!("pip install {pin}"))
+}
+
 fn is_valid(venv: &Path) -> bool {
     let stamped = fs::read_to_string(venv.join(STAMP)).is_ok_and(|s| s == stamp());
     stamped
@@ -208,6 +237,7 @@ pub(crate) fn ensure_templates(venv: &Path, fast_hash: bool) -> Result<Templates
             let conf = setup::write_keystone_conf(&setup::KeystoneConf {
                 dir: &ks_dir,
                 log_file: &work.join("keystone.log"),
+                database: &format!("sqlite:///{}", ks_dir.join("keystone.db").display()),
                 fast_hash,
                 token_expiration: 3600,
                 debug: false,

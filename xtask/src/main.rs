@@ -41,7 +41,8 @@ enum Task {
         #[arg(last = true)]
         cargo_test_args: Vec<String>,
     },
-    /// Benchmarks; `cargo xtask bench audit` times the access audit against the alternatives.
+    /// Benchmarks: `audit` times the access audit against the alternatives; `load` runs
+    /// many users through Glimpse and the same calls straight to Glance.
     Bench {
         #[command(subcommand)]
         which: Bench,
@@ -66,6 +67,29 @@ enum Bench {
         /// Images timed with the `openstack` CLI, extrapolated to the whole set.
         #[arg(long, default_value_t = 10)]
         cli_sample: usize,
+    },
+    /// N users, each with its own session, through Glimpse for a fixed time, then the
+    /// same calls straight to Glance; latency per route, errors, RSS, proxy overhead.
+    Load {
+        /// Simulated users (each its own session, or its own token when direct).
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        /// Seconds of load, through Glimpse and then again straight to Glance.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Where the dev cloud's services keep their data: postgres, mariadb or sqlite
+        /// (sqlite serves one request at a time per process).
+        #[arg(long, default_value_t = devcloud::Database::Postgres)]
+        database: devcloud::Database,
+        /// uWSGI processes of Glance.
+        #[arg(long, default_value_t = 2)]
+        glance_processes: u32,
+        /// Threads per Glance process, and of Keystone (1 with sqlite).
+        #[arg(long, default_value_t = 8)]
+        threads: u32,
+        /// GLIMPSE_LOG of the server under load (its log: the cloud's state dir).
+        #[arg(long, default_value = "warn")]
+        glimpse_log: String,
     },
 }
 
@@ -94,15 +118,45 @@ fn run(task: Task) -> Result<()> {
                     runs,
                     cli_sample,
                 },
-        } => bench::audit(
+        } => bench::audit::run(
             &root,
             &target_dir(&root),
-            &bench::Params {
+            &bench::audit::Params {
                 sizes: images,
                 runs,
                 cli_sample,
             },
         ),
+        Task::Bench {
+            which:
+                Bench::Load {
+                    users,
+                    seconds,
+                    database,
+                    glance_processes,
+                    threads,
+                    glimpse_log,
+                },
+        } => {
+            let threads = if database == devcloud::Database::Sqlite {
+                1
+            } else {
+                threads
+            };
+            bench::load::run(
+                &root,
+                &target_dir(&root),
+                &bench::load::Params {
+                    users,
+                    duration: std::time::Duration::from_secs(seconds),
+                    database,
+                    glance_processes,
+                    glance_threads: threads,
+                    keystone_threads: threads,
+                    glimpse_log,
+                },
+            )
+        }
         Task::BuildUi { debug } => frontend::build(&root, !debug).map(|dir| {
             println!("web UI built in {}", dir.display());
         }),

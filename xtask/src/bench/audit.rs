@@ -1,18 +1,17 @@
 //! `cargo xtask bench audit`: how fast is Glimpse's access audit, next to the same member
 //! lists fetched raw (same concurrency), a sequential loop (what an openstacksdk script
 //! does), and the `openstack image member list` CLI?
-//!
-//! A benchmark, not a test: it prints figures and asserts nothing about time.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use devcloud::{DevCloud, ImageOptions, Options};
 use futures::StreamExt;
 use serde_json::{Value, json};
+
+use super::{Glimpse, median};
 
 const REGION: &str = "RegionOne";
 /// Glimpse's default, and what the raw fetch uses too.
@@ -25,21 +24,13 @@ pub struct Params {
     pub cli_sample: usize,
 }
 
-pub fn audit(root: &Path, target: &Path, p: &Params) -> Result<()> {
-    crate::run_cmd(
-        Command::new(crate::cargo()).current_dir(root).args([
-            "build",
-            "--release",
-            "-p",
-            "glimpse",
-        ]),
-        "building the glimpse server (release)",
-    )?;
+pub fn run(root: &Path, target: &Path, p: &Params) -> Result<()> {
+    let binary = super::build_glimpse(root, target)?;
     let mut reports = Vec::new();
     let mut peak_rss = 0;
     for &size in &p.sizes {
         // One cloud per size, kept between runs: seeding happens once.
-        let (report, rss) = measure_size(target, size, p)?;
+        let (report, rss) = measure_size(&binary, target, size, p)?;
         reports.push(report);
         peak_rss = peak_rss.max(rss);
     }
@@ -47,7 +38,7 @@ pub fn audit(root: &Path, target: &Path, p: &Params) -> Result<()> {
     Ok(())
 }
 
-fn measure_size(target: &Path, size: usize, p: &Params) -> Result<(Report, u64)> {
+fn measure_size(binary: &Path, target: &Path, size: usize, p: &Params) -> Result<(Report, u64)> {
     let state_dir = target.join(format!("bench-cloud-{size}"));
     eprintln!(
         "xtask: starting the benchmark cloud in {}",
@@ -61,40 +52,10 @@ fn measure_size(target: &Path, size: usize, p: &Params) -> Result<(Report, u64)>
         ..Options::default()
     })?;
     seed(&cloud, size)?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let data = cloud.state_dir().join("activity.db");
-    let mut glimpse = Command::new(target.join("release/glimpse"))
-        .args([
-            "serve",
-            "--auth-url",
-            &cloud.auth_url(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .arg("--database")
-        .arg(format!("sqlite://{}", data.display()))
-        .env("GLIMPSE_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .context("starting glimpse")?;
-    let result = (|| {
-        wait_until_up(port)?;
-        let report = tokio::runtime::Runtime::new()?.block_on(measure(&cloud, port, size, p))?;
-        Ok((report, peak_rss_kib(&glimpse)?))
-    })();
-    let _ = glimpse.kill();
-    let _ = glimpse.wait();
-    result
-}
-
-fn wait_until_up(port: u16) -> Result<()> {
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bail!("glimpse did not start listening on port {port}")
+    let glimpse = Glimpse::start(binary, &cloud.auth_url(), cloud.state_dir(), "warn")?;
+    let report =
+        tokio::runtime::Runtime::new()?.block_on(measure(&cloud, glimpse.port, size, p))?;
+    Ok((report, glimpse.peak_rss_kib()?))
 }
 
 /// Makes sure project-a owns `size` benchmark images, each shared with 3 projects.
@@ -137,17 +98,7 @@ fn seed(cloud: &DevCloud, size: usize) -> Result<()> {
                             )
                         })?;
                         for member in members {
-                            retry(|| {
-                                let (status, body) = cloud.glance_request(
-                                    REGION,
-                                    &token,
-                                    "POST",
-                                    &format!("/v2/images/{id}/members"),
-                                    Some(&json!({ "member": member })),
-                                )?;
-                                ensure!(status == 200, "adding a member: HTTP {status}: {body}");
-                                Ok(())
-                            })?;
+                            retry(|| super::add_member(cloud, REGION, &token, &id, member))?;
                         }
                     }
                 })
@@ -360,25 +311,6 @@ async fn cli_per_image(
         }
     }
     Ok(t.elapsed().as_secs_f64() / sample.max(1) as f64)
-}
-
-fn peak_rss_kib(child: &Child) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .context("no VmHWM in /proc status")
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
 }
 
 fn print_table(reports: &[Report], peak_rss_kib: u64) {
