@@ -1,6 +1,6 @@
 //! The activity log: who changed what through Glimpse, newest first, filtered and paged.
 
-use json::{Action, ActivityEvent, outcome};
+use json::ActivityEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -13,68 +13,11 @@ use crate::msg::{self, Doing};
 use crate::router::{page_title, set_query, use_location};
 use crate::state::use_state;
 
-/// The log's filters, named as the API's query parameters. In the page's query string `from`
-/// and `to` are RFC 3339 (UTC); in the form they are `datetime-local` values.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Filter {
-    from: String,
-    to: String,
-    user: String,
-    project: String,
-    image: String,
-    action: String,
-    outcome: String,
-    /// Events per page (the server's default when empty); not in the form, kept by it.
-    limit: String,
-}
+mod filter;
+mod row;
 
-/// The filters of the form, in order: the query parameter, which is also the field's name.
-const FIELDS: [&str; 7] = [
-    "from", "to", "user", "project", "image", "action", "outcome",
-];
-
-impl Filter {
-    fn get(&mut self, name: &str) -> &mut String {
-        match name {
-            "from" => &mut self.from,
-            "to" => &mut self.to,
-            "user" => &mut self.user,
-            "project" => &mut self.project,
-            "image" => &mut self.image,
-            "action" => &mut self.action,
-            "outcome" => &mut self.outcome,
-            _ => &mut self.limit,
-        }
-    }
-
-    fn value(&self, name: &str) -> String {
-        self.clone().get(name).clone()
-    }
-
-    fn query(&self, extra: &[(&str, &str)]) -> String {
-        let mut pairs = vec![
-            ("from", self.from.as_str()),
-            ("to", &self.to),
-            ("user", &self.user),
-            ("project", &self.project),
-            ("image", &self.image),
-            ("action", &self.action),
-            ("outcome", &self.outcome),
-            ("limit", &self.limit),
-        ];
-        pairs.extend_from_slice(extra);
-        api::query(&pairs)
-    }
-
-    /// True when no filter narrows the log (the page size is no filter).
-    fn is_empty(&self) -> bool {
-        *self
-            == Self {
-                limit: self.limit.clone(),
-                ..Self::default()
-            }
-    }
-}
+use filter::{FIELDS, Filter, action_choices, outcome_choices};
+use row::event_row;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
@@ -371,140 +314,5 @@ pub fn ActivityPage() -> impl IntoView {
                 }
             }}
         </section>
-    }
-}
-
-/// The choices of the action filter.
-fn action_choices() -> Vec<(String, String)> {
-    std::iter::once((String::new(), t(Key::ActivityAnyAction)))
-        .chain(
-            Action::ALL
-                .into_iter()
-                .map(|a| (a.as_str().into(), msg::action(a))),
-        )
-        .collect()
-}
-
-/// The choices of the outcome filter.
-fn outcome_choices() -> Vec<(String, String)> {
-    [
-        ("", Key::ActivityAnyOutcome),
-        ("ok", Key::ActivityOk),
-        ("failed", Key::ActivityAnyError),
-        ("unfinished", Key::ActivityUnfinished),
-        (outcome::INTERRUPTED, Key::ActivityInterrupted),
-        (outcome::NOT_APPLIED, Key::ActivityNotApplied),
-    ]
-    .into_iter()
-    .map(|(v, k)| (v.to_owned(), t(k)))
-    .collect()
-}
-
-fn event_row(e: ActivityEvent, projects: &[json::NamedRef]) -> AnyView {
-    let member =
-        e.member_id.map(
-            |id| match projects.iter().find(|p| p.id == id).map(|p| p.name.clone()) {
-                Some(name) => view! { <span title=id>{name}</span> }.into_any(),
-                None => view! { <code>{id}</code> }.into_any(),
-            },
-        );
-    let outcome = match e.outcome.as_deref() {
-        Some(outcome::OK) => view! { <span class="badge badge-ok">{tr(Key::ActivityOk)}</span> }.into_any(),
-        // Settled after a crash: not a failure of the change itself.
-        Some(outcome::INTERRUPTED) => view! {
-            <span class="badge badge-unfinished" title=tr(Key::ActivityInterruptedExplained)>
-                {tr(Key::ActivityInterrupted)}
-            </span>
-        }
-        .into_any(),
-        Some(outcome::NOT_APPLIED) => view! {
-            <span class="badge badge-unfinished" title=tr(Key::ActivityNotAppliedExplained)>
-                {tr(Key::ActivityNotApplied)}
-            </span>
-        }
-        .into_any(),
-        Some(code) => view! {
-            <span class="badge badge-failed">{tr(Key::ActivityFailed)} " " <code>{code.to_owned()}</code></span>
-        }
-        .into_any(),
-        None => view! {
-            <span class="badge badge-unfinished" title=tr(Key::ActivityUnfinishedExplained)>
-                {tr(Key::ActivityUnfinished)}
-            </span>
-        }
-        .into_any(),
-    };
-    view! {
-        <tr>
-            <td class="nowrap">
-                <time datetime=e.at.clone() title=e.at.clone()>
-                    {format::date_time_seconds(&e.at)}
-                </time>
-            </td>
-            <td class="nowrap" title=e.user_id>{e.user_name}</td>
-            <td class="nowrap" title=e.project_id>{e.project_name}</td>
-            <td class="nowrap">{e.region}</td>
-            <td class="nowrap">{msg::action(e.action)}</td>
-            <td>
-                <span class="strong">{msg::image_name(e.image_name.as_deref())}</span>
-                <div class="sub mono">{e.image_id}</div>
-            </td>
-            <td>{member.unwrap_or_else(|| view! { <span class="muted">"—"</span> }.into_any())}</td>
-            <td>{outcome}</td>
-            <td>{e.request_id.map(|id| view! { <code class="small">{id}</code> })}</td>
-        </tr>
-    }
-    .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_filter_field_is_its_query_parameter() {
-        let mut f = Filter::default();
-        for (i, name) in FIELDS.into_iter().enumerate() {
-            *f.get(name) = format!("v{i}");
-        }
-        for (i, name) in FIELDS.into_iter().enumerate() {
-            assert_eq!(f.value(name), format!("v{i}"), "{name}");
-        }
-        assert_eq!(
-            f.query(&[("before", "42")]),
-            "from=v0&to=v1&user=v2&project=v3&image=v4&action=v5&outcome=v6&before=42"
-        );
-    }
-
-    #[test]
-    fn the_page_size_is_no_filter() {
-        let f = Filter {
-            limit: "2".into(),
-            ..Filter::default()
-        };
-        assert!(f.is_empty());
-        assert_eq!(f.query(&[]), "limit=2");
-        let f = Filter {
-            outcome: "failed".into(),
-            ..f
-        };
-        assert!(!f.is_empty());
-    }
-
-    #[test]
-    fn the_filters_choices_cover_every_action_and_outcome() {
-        assert_eq!(action_choices().len(), Action::ALL.len() + 1);
-        let outcomes: Vec<String> = outcome_choices().into_iter().map(|(v, _)| v).collect();
-        assert_eq!(
-            outcomes,
-            [
-                "",
-                "ok",
-                "failed",
-                "unfinished",
-                "interrupted",
-                "not_applied"
-            ]
-        );
     }
 }
