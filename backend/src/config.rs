@@ -62,6 +62,9 @@ pub struct Settings {
     pub session_store: Option<String>,
     /// Glance calls in flight at once across every running access audit.
     pub audit_glance_calls: usize,
+    /// Glance calls in flight at once, across every request, for the per-image lookups of an
+    /// ordinary request (the inbox's memberships).
+    pub fan_out_glance_calls: usize,
     /// Seconds a request may take; a streamed audit stops then too.
     pub request_timeout_secs: u64,
     /// An application credential of Glimpse's own, to read Glance's state when reconciling
@@ -127,6 +130,7 @@ impl Default for Settings {
             sign_in_per_address: 30,
             sign_in_per_user: 5,
             audit_glance_calls: 32,
+            fan_out_glance_calls: 32,
             request_timeout_secs: 120,
             reconcile_credential_id: None,
             reconcile_credential_secret: None,
@@ -177,6 +181,7 @@ pub struct Config {
     pub database: String,
     pub session_store: Option<String>,
     pub audit_glance_calls: usize,
+    pub fan_out_glance_calls: usize,
     pub request_timeout: Duration,
     pub reconcile_credential: Option<ApplicationCredential>,
     pub session_key: Option<SessionKey>,
@@ -278,6 +283,7 @@ impl Config {
                 per_user: at_least_one(settings.sign_in_per_user),
             },
             audit_glance_calls: settings.audit_glance_calls.max(1),
+            fan_out_glance_calls: settings.fan_out_glance_calls.max(1),
             request_timeout: Duration::from_secs(settings.request_timeout_secs.max(1)),
             reconcile_credential,
         })

@@ -101,7 +101,12 @@ async fn list(
             .map(|id| {
                 let (glance, token, project) =
                     (glance.clone(), user.token().clone(), project.clone());
-                async move { glance.member(&token, &id, &project).await.ok() }
+                let calls = app.fan_out_glance_calls.clone();
+                async move {
+                    // Never closed, so a permit always comes.
+                    let _permit = calls.acquire_owned().await.ok();
+                    glance.member(&token, &id, &project).await.ok()
+                }
             })
             .buffered(app.config.concurrency)
             .collect()

@@ -47,6 +47,10 @@ pub struct Inner {
     pub activity: ActivityLog,
     /// Glance calls in flight across every running audit (`audit_glance_calls`).
     pub audit_glance_calls: Arc<Semaphore>,
+    /// Glance calls in flight for the per-image lookups of ordinary requests, across all of
+    /// them (`fan_out_glance_calls`): without it, a hundred users opening their inbox at once
+    /// would each open `concurrency` connections to Glance, and hold their buffers.
+    pub fan_out_glance_calls: Arc<Semaphore>,
     /// The sessions running an audit.
     pub running_audits: Running,
     pub sign_in_throttle: SignInThrottle,
@@ -68,6 +72,7 @@ impl AppState {
         let keystone = Keystone::new(http.clone(), &config.auth_url)?;
         Ok(Self(Arc::new(Inner {
             audit_glance_calls: Arc::new(Semaphore::new(config.audit_glance_calls)),
+            fan_out_glance_calls: Arc::new(Semaphore::new(config.fan_out_glance_calls)),
             running_audits: Running::default(),
             sign_in_throttle: SignInThrottle::new(config.sign_in_limits),
             config,

@@ -198,6 +198,9 @@ pub fn http_client(settings: &HttpSettings) -> anyhow::Result<reqwest::Client> {
         .connect_timeout(settings.connect_timeout)
         .timeout(settings.timeout)
         .pool_idle_timeout(Duration::from_secs(30))
+        // Past a burst, keep a few connections per service, not one per call that was in
+        // flight: each idle connection holds its buffers.
+        .pool_max_idle_per_host(32)
         .danger_accept_invalid_certs(settings.insecure);
     if let Some(pem) = &settings.ca_pem {
         for cert in reqwest::Certificate::from_pem_bundle(pem)? {

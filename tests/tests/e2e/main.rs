@@ -10,6 +10,7 @@ mod browser;
 mod cookies;
 mod crash;
 mod events;
+mod fan_out;
 mod faults;
 mod flow;
 mod idle;
