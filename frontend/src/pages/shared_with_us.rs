@@ -384,6 +384,7 @@ fn OfferRow(
     let select_label = text(move || tf(Key::SharedSelect, &[("name", &name)]));
     let name = msg::image_name(offer.image.name.as_deref());
     let owner_name = offer.image.owner_name.clone();
+    let owner_seen = offer.image.owner_name_seen.clone();
     let owner_id = offer.image.owner.clone().unwrap_or_default();
     let since = offer.image.created_at.clone();
     let (since_title, since_ago) = (since.clone(), since.clone());
@@ -424,8 +425,9 @@ fn OfferRow(
                 {match owner_name {
                     Some(n) => {
                         view! {
-                            <span>{n}</span>
+                            <span class="owner-name">{n}</span>
                             <div class="sub mono">{owner_id}</div>
+                            {owner_seen.map(|s| view! { <div class="sub">{msg::learned(&s)}</div> })}
                         }
                             .into_any()
                     }

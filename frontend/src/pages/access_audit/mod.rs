@@ -8,6 +8,7 @@ use json::{AccessRow, AuditFailure, AuditMessage, MemberStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+mod changes;
 mod matrix;
 
 use matrix::{Matrix, sorted};
@@ -152,6 +153,9 @@ pub fn AccessAuditPage() -> impl IntoView {
         ..Seen::default()
     });
     let reload = RwSignal::new(0u32);
+    // Counts completed audits: each may have been kept as a snapshot.
+    let audited = RwSignal::new(0usize);
+    let snapshots = changes::snapshots(audited.into());
     // Bumped by each run: an older run's stream stops at its next message.
     let generation = StoredValue::new(0u64);
     let again = move || reload.update(|n| *n += 1);
@@ -207,6 +211,9 @@ pub fn AccessAuditPage() -> impl IntoView {
                 return;
             }
             absorb(&mut buffer);
+            if finished {
+                audited.update(|n| *n += 1);
+            }
             status.update(|s| {
                 s.phase = match result {
                     Ok(()) if finished => {
@@ -254,6 +261,7 @@ pub fn AccessAuditPage() -> impl IntoView {
                 <div>
                     <h1>{tr(Key::NavAccessAudit)}</h1>
                     <p class="lede">{tr(Key::AuditLede)}</p>
+                    <changes::LastSnapshot snapshots />
                 </div>
                 <div class="toolbar">
                     <a class="btn" href=export("csv") download="">
@@ -387,6 +395,7 @@ pub fn AccessAuditPage() -> impl IntoView {
                     }}
                 </ul>
             </div>
+            <changes::Changes snapshots />
             {move || {
                 // The status is read only for an empty matrix: progress does not redraw it.
                 let matrix = rows.with(|r| seen.with(|s| Matrix::of(r, s).view()));
