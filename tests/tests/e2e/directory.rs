@@ -35,14 +35,24 @@ async fn bob_sees_alices_project_name_once_she_signed_in_and_never_an_unrelated_
             .find(|i| i.id == offered)
             .expect("offered to project-b")
     };
-    let before = inbox(bob.images(&format!("region={REGION}&owner=others")).await);
+    let before = inbox(
+        bob.images(&format!(
+            "region={REGION}&owner=others&member_status=pending"
+        ))
+        .await,
+    );
     assert_eq!(before.owner.as_deref(), Some(a.as_str()));
     assert_eq!(before.owner_name, None, "nobody of project-a signed in yet");
 
     app.sign_in("alice", "project-a").await;
     app.sign_in("carol", "project-c").await; // project-c is known now, but unrelated to bob
 
-    let after = inbox(bob.images(&format!("region={REGION}&owner=others")).await);
+    let after = inbox(
+        bob.images(&format!(
+            "region={REGION}&owner=others&member_status=pending"
+        ))
+        .await,
+    );
     assert_eq!(after.owner_name.as_deref(), Some("project-a"));
     let seen = after
         .owner_name_seen
@@ -88,7 +98,9 @@ async fn an_operator_can_turn_the_directory_off() {
     app.sign_in("alice", "project-a").await;
     let bob = app.sign_in("bob", "project-b").await;
     let image = bob
-        .images(&format!("region={REGION}&owner=others"))
+        .images(&format!(
+            "region={REGION}&owner=others&member_status=pending"
+        ))
         .await
         .into_iter()
         .find(|i| i.id == offered)
