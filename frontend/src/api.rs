@@ -567,24 +567,14 @@ pub async fn list_events(query: &str) -> ApiResult<EventList> {
     call("GET", &format!("/audit/events?{query}"), Body::None).await
 }
 
-/// `GET /api/v1/audit/snapshots`: the user's stored audits, newest first.
-pub async fn list_snapshots() -> ApiResult<json::SnapshotList> {
-    call("GET", "/audit/snapshots", Body::None).await
+/// `GET /api/v1{path}`, read as plain JSON (see `pages/access_audit/changes.rs` for why).
+pub async fn get_value(path: &str) -> ApiResult<serde_json::Value> {
+    call("GET", path, Body::None).await
 }
 
 /// The query of `/audit/changes` from snapshot `from` to `to`.
 pub fn changes_query(from: i64, to: i64, format: &str) -> String {
     format!("from={from}&to={to}&format={format}")
-}
-
-/// `GET /api/v1/audit/changes`: what changed from snapshot `from` to `to`.
-pub async fn audit_changes(from: i64, to: i64) -> ApiResult<json::AccessChanges> {
-    call(
-        "GET",
-        &format!("/audit/changes?{}", changes_query(from, to, "json")),
-        Body::None,
-    )
-    .await
 }
 
 #[cfg(test)]

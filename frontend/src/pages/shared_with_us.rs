@@ -384,8 +384,12 @@ fn OfferRow(
     let select_label = text(move || tf(Key::SharedSelect, &[("name", &name)]));
     let name = msg::image_name(offer.image.name.as_deref());
     let owner_name = offer.image.owner_name.clone();
-    let owner_seen = offer.image.owner_name_seen.clone();
     let owner_id = offer.image.owner.clone().unwrap_or_default();
+    // A name learned at another user's sign-in says so, beside the id.
+    let owner_sub = match &offer.image.owner_name_seen {
+        Some(seen) => format!("{owner_id} · {}", msg::learned(seen)),
+        None => owner_id.clone(),
+    };
     let since = offer.image.created_at.clone();
     let (since_title, since_ago) = (since.clone(), since.clone());
     let size = offer.image.size;
@@ -425,9 +429,8 @@ fn OfferRow(
                 {match owner_name {
                     Some(n) => {
                         view! {
-                            <span class="owner-name">{n}</span>
-                            <div class="sub mono">{owner_id}</div>
-                            {owner_seen.map(|s| view! { <div class="sub">{msg::learned(&s)}</div> })}
+                            <span>{n}</span>
+                            <div class="sub mono">{owner_sub}</div>
                         }
                             .into_any()
                     }

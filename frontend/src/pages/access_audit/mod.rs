@@ -153,9 +153,8 @@ pub fn AccessAuditPage() -> impl IntoView {
         ..Seen::default()
     });
     let reload = RwSignal::new(0u32);
-    // Counts completed audits: each may have been kept as a snapshot.
-    let audited = RwSignal::new(0usize);
-    let snapshots = changes::snapshots(audited.into());
+    // Each completed audit may have been kept as a snapshot.
+    let history = changes::History::new();
     // Bumped by each run: an older run's stream stops at its next message.
     let generation = StoredValue::new(0u64);
     let again = move || reload.update(|n| *n += 1);
@@ -212,7 +211,7 @@ pub fn AccessAuditPage() -> impl IntoView {
             }
             absorb(&mut buffer);
             if finished {
-                audited.update(|n| *n += 1);
+                history.refresh();
             }
             status.update(|s| {
                 s.phase = match result {
@@ -261,7 +260,7 @@ pub fn AccessAuditPage() -> impl IntoView {
                 <div>
                     <h1>{tr(Key::NavAccessAudit)}</h1>
                     <p class="lede">{tr(Key::AuditLede)}</p>
-                    <changes::LastSnapshot snapshots />
+                    <p class="muted" id="last-snapshot">{history.last_taken()}</p>
                 </div>
                 <div class="toolbar">
                     <a class="btn" href=export("csv") download="">
@@ -395,7 +394,7 @@ pub fn AccessAuditPage() -> impl IntoView {
                     }}
                 </ul>
             </div>
-            <changes::Changes snapshots />
+            {history.view()}
             {move || {
                 // The status is read only for an empty matrix: progress does not redraw it.
                 let matrix = rows.with(|r| seen.with(|s| Matrix::of(r, s).view()));
