@@ -162,7 +162,7 @@ fn pickers_html(list: &Value) -> String {
         put(&mut out, "", &t(label), "</label><select id=\"");
         put(&mut out, "", id, "\">");
         for (i, s) in items(list).iter().enumerate() {
-            let mut label = format::date_time(text(s, "taken_at"));
+            let mut label = format::date_time_seconds(text(s, "taken_at"));
             if s["partial"].as_bool() == Some(true) {
                 label = tf(Key::HistoryPartial, &[("date", &label)]);
             }
