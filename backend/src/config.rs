@@ -83,6 +83,21 @@ pub struct Settings {
     pub sign_in_per_address: u32,
     /// Sign-in attempts allowed per minute for one username (or application credential).
     pub sign_in_per_user: u32,
+    /// Access audits kept per user as snapshots, to compare (at least 1).
+    pub audit_snapshots_keep: u32,
+    /// `related`: name a project a user shares with by what its own members' sign-ins told
+    /// Glimpse; `off`: never.
+    pub project_directory: ProjectDirectory,
+}
+
+/// Whether Glimpse names projects a user has no role in, learned from other users' sign-ins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectDirectory {
+    /// Only where the two are related by a share the user can see.
+    #[default]
+    Related,
+    Off,
 }
 
 /// A secret setting: never printed, not even by `Debug`.
@@ -129,6 +144,8 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             sign_in_per_address: 30,
             sign_in_per_user: 5,
+            audit_snapshots_keep: 50,
+            project_directory: ProjectDirectory::Related,
             audit_glance_calls: 32,
             fan_out_glance_calls: 32,
             request_timeout_secs: 120,
@@ -188,6 +205,8 @@ pub struct Config {
     pub session_idle: Duration,
     pub trusted_proxies: Vec<IpNet>,
     pub sign_in_limits: SignInLimits,
+    pub audit_snapshots_keep: u32,
+    pub project_directory: ProjectDirectory,
 }
 
 /// Sign-in attempts allowed per minute, each at least 1.
@@ -282,6 +301,8 @@ impl Config {
                 per_address: at_least_one(settings.sign_in_per_address),
                 per_user: at_least_one(settings.sign_in_per_user),
             },
+            audit_snapshots_keep: settings.audit_snapshots_keep.max(1),
+            project_directory: settings.project_directory,
             audit_glance_calls: settings.audit_glance_calls.max(1),
             fan_out_glance_calls: settings.fan_out_glance_calls.max(1),
             request_timeout: Duration::from_secs(settings.request_timeout_secs.max(1)),

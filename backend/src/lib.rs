@@ -3,8 +3,9 @@
 //! `openstack` holds the Keystone and Glance clients (no web types), `http` the API that
 //! proxies them with each user's own token (no OpenStack wire details), `startup` wires both.
 //! The domain lives apart from both: `changes` (every change, recorded in the `activity` log,
-//! and the reconciliation of those a crash left unfinished) and `audit` (who has access to
-//! what). See docs/architecture.md.
+//! and the reconciliation of those a crash left unfinished), `audit` (who has access to
+//! what), `history` (audits kept as snapshots, and what changed between them) and
+//! `directory` (names for the projects a user shares with). See docs/architecture.md.
 
 pub mod activity;
 pub mod audit;
@@ -12,7 +13,9 @@ pub mod changes;
 pub mod cli;
 pub mod clouds;
 pub mod config;
+pub mod directory;
 pub mod export;
+pub mod history;
 pub mod http;
 pub mod openstack;
 pub mod session_store;

@@ -358,6 +358,7 @@ impl From<FlatDetail> for ImageDetail {
                 visibility: f.visibility,
                 owner: f.owner,
                 owner_name: f.owner_name,
+                owner_name_seen: None,
                 protected: f.protected,
                 size: f.size,
                 disk_format: f.disk_format,
@@ -566,6 +567,16 @@ pub async fn list_events(query: &str) -> ApiResult<EventList> {
     call("GET", &format!("/audit/events?{query}"), Body::None).await
 }
 
+/// `GET /api/v1{path}`, read as plain JSON (see `pages/access_audit/changes.rs` for why).
+pub async fn get_value(path: &str) -> ApiResult<serde_json::Value> {
+    call("GET", path, Body::None).await
+}
+
+/// The query of `/audit/changes` from snapshot `from` to `to`.
+pub fn changes_query(from: i64, to: i64, format: &str) -> String {
+    format!("from={from}&to={to}&format={format}")
+}
+
 #[cfg(test)]
 mod tests {
     use json::{AccessRow, AuditFailure, AuditMessage, ErrorBody, MemberStatus, Visibility};
@@ -586,6 +597,7 @@ mod tests {
                 visibility: Visibility::Shared,
                 owner: Some("o".into()),
                 owner_name: Some("p".into()),
+                owner_name_seen: None,
                 protected: true,
                 size: Some(10),
                 disk_format: Some("qcow2".into()),
@@ -629,8 +641,10 @@ mod tests {
             image_name: Some("n".into()),
             owner_id: "o".into(),
             owner_name: None,
+            owner_name_seen: None,
             member_id: "m".into(),
             member_name: Some("p".into()),
+            member_name_seen: None,
             status: MemberStatus::Accepted,
             created_at: "2025-01-01T00:00:00Z".into(),
             updated_at: "2025-01-02T00:00:00Z".into(),

@@ -323,6 +323,14 @@ pub fn error(doing: Doing, e: &ApiError) -> String {
     }
 }
 
+/// "Last seen at sign-in on …": a project name learned from another user's sign-in.
+pub fn learned(seen: &str) -> String {
+    tf(
+        Key::HistoryLearned,
+        &[("date", &crate::format::date_time(seen))],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use json::{ErrorBody, ErrorCode};

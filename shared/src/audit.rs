@@ -12,8 +12,20 @@ pub struct AccessRow {
     pub image_name: Option<String>,
     pub owner_id: String,
     pub owner_name: Option<String>,
+    /// Set when the name was learned from another user's sign-in (the project directory):
+    /// when that sign-in last showed it (RFC 3339).
+    // The web UI's matrix does not show it: not read there, for the wasm's size.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_name_seen: Option<String>,
     pub member_id: String,
     pub member_name: Option<String>,
+    /// Set when the name was learned from another user's sign-in (the project directory):
+    /// when that sign-in last showed it (RFC 3339).
+    // The web UI's matrix does not show it: not read there, for the wasm's size.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_name_seen: Option<String>,
     /// The member's listing preference; every member has access whatever its status.
     pub status: MemberStatus,
     pub created_at: String,

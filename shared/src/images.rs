@@ -117,6 +117,10 @@ pub struct Image {
     /// The owning project's name, where the user can know it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<String>,
+    /// Set when the name was learned from another user's sign-in (the project directory):
+    /// when that sign-in last showed it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_name_seen: Option<String>,
     pub protected: bool,
     pub size: Option<u64>,
     pub disk_format: Option<String>,

@@ -8,6 +8,7 @@
 mod activity;
 mod audit;
 mod error;
+mod history;
 mod ids;
 mod images;
 mod members;
@@ -16,6 +17,7 @@ mod session;
 pub use activity::*;
 pub use audit::*;
 pub use error::*;
+pub use history::*;
 pub use ids::*;
 pub use images::*;
 pub use members::*;

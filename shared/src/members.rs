@@ -11,6 +11,10 @@ pub struct Member {
     /// The member project's name, where the user can know it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_name: Option<String>,
+    /// Set when the name was learned from another user's sign-in (the project directory):
+    /// when that sign-in last showed it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_name_seen: Option<String>,
     pub status: MemberStatus,
     pub created_at: String,
     pub updated_at: String,

@@ -39,6 +39,9 @@ pub enum Error {
     /// A stored row this Glimpse cannot read (written by a newer one?).
     #[error("activity event {id} has an unknown action {action:?}")]
     UnknownAction { id: i64, action: String },
+    /// A stored value this Glimpse cannot read (written by a newer one, or damaged).
+    #[error("{what} cannot be read: {reason}")]
+    Unreadable { what: String, reason: String },
     /// A statement failed: the store is down, full, locked for too long…
     #[error("the activity log failed: {0}")]
     Store(#[from] sqlx::Error),

@@ -12,10 +12,12 @@
 //! Timestamps are stored in UTC and returned as RFC 3339 with six fraction digits and a `Z`
 //! (`2025-01-31T12:34:56.123456Z`), from either store alike.
 
+mod directory;
 mod error;
 mod export;
 mod filter;
 mod open;
+mod snapshots;
 mod sql;
 
 use std::str::FromStr;
@@ -24,9 +26,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqlitePool;
 use time::OffsetDateTime;
 
+pub use directory::Learned;
 pub use error::{Error, Result};
 pub use export::{CSV_HEADER, to_csv};
 pub use filter::{DEFAULT_LIMIT, EventFilter, FilterError, MAX_LIMIT};
+pub use snapshots::{NewSnapshot, StoredSnapshot};
 
 use filter::{OutcomeFilter, is_outcome_code};
 use open::{ACQUIRE_TIMEOUT, connect_sqlite, redact};

@@ -12,13 +12,7 @@ pub(super) enum Dialect {
 impl Dialect {
     /// The columns of [`EventRow`]: timestamps as the same text from both stores.
     pub(super) fn columns(self) -> String {
-        let ts = |column: &str| match self {
-            Dialect::Sqlite => column.to_owned(),
-            Dialect::Postgres => format!(
-                "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
-                 AS {column}"
-            ),
-        };
+        let ts = |column: &str| self.timestamp(column);
         format!(
             "id, {}, {}, user_id, user_name, project_id, project_name, region, action, \
              image_id, image_name, member_id, outcome, request_id",
@@ -28,11 +22,25 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// A timestamp column read as its stored text form, from either store.
+    pub(super) fn timestamp(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => column.to_owned(),
+            Dialect::Postgres => format!(
+                "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+                 AS {column}"
+            ),
+        }
+    }
+}
+
 /// A value bound to a placeholder.
 pub(super) enum Arg {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    Bytes(Vec<u8>),
 }
 
 /// SQL text and the values to bind to its placeholders.
@@ -69,6 +77,10 @@ impl Sql {
         self.arg(Arg::Int(value))
     }
 
+    pub(super) fn bytes(&mut self, value: Vec<u8>) -> String {
+        self.arg(Arg::Bytes(value))
+    }
+
     /// An instant in its stored text form: a timestamptz for PostgreSQL.
     pub(super) fn time(&mut self, stamp: String) -> String {
         let placeholder = self.text(stamp);
@@ -88,6 +100,7 @@ macro_rules! bind {
                 $crate::activity::sql::Arg::Text(v) => query.bind(v),
                 $crate::activity::sql::Arg::OptText(v) => query.bind(v),
                 $crate::activity::sql::Arg::Int(v) => query.bind(v),
+                $crate::activity::sql::Arg::Bytes(v) => query.bind(v),
             };
         }
         query

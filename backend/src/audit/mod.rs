@@ -35,9 +35,10 @@ use tokio::task::JoinHandle;
 pub use rows::{RowFilter, sort_rows};
 pub use running::{Claim, Running};
 
+use crate::directory::Directory;
 use crate::openstack::glance::{self, Glance, ImageQuery};
 use crate::openstack::{OpenStackError, Token};
-use rows::RowContext;
+use rows::{LearnedCache, RowContext, name_learned};
 
 /// What could not be audited, typed; the caller words it ([`Describe`]).
 #[derive(Debug)]
@@ -69,6 +70,8 @@ pub struct Audit {
     /// The user's projects, each with its token or why there is none.
     pub projects: Vec<(NamedRef, Result<Token, json::ErrorBody>)>,
     pub filter: RowFilter,
+    /// Names the projects shared with, where it can.
+    pub directory: Directory,
 }
 
 /// The audit's messages as they come; dropping this stops the audit (and frees its claim).
@@ -109,6 +112,7 @@ impl Audit {
         let progress = Arc::new(Progress::default());
         let mut failures = 0usize;
         let mut rows_sent = 0usize;
+        let mut learned = LearnedCache::new();
         let names: BTreeMap<String, String> = self
             .projects
             .iter()
@@ -213,9 +217,10 @@ impl Audit {
             }
             match result {
                 Ok(rows) => {
-                    let rows: Vec<AccessRow> =
+                    let mut rows: Vec<AccessRow> =
                         rows.into_iter().filter(|r| self.filter.keeps(r)).collect();
                     if !rows.is_empty() {
+                        name_learned(&self.directory, &mut rows, &mut learned).await;
                         rows_sent += rows.len();
                         if !out.send(AuditMessage::Rows { rows }).await {
                             return;

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use json::{AccessRow, MemberStatus};
 
+use crate::activity::Learned;
+use crate::directory::Directory;
 use crate::export::{CsvRow, optional};
 use crate::openstack::glance;
 
@@ -43,8 +45,10 @@ impl RowContext {
             image_id: image.id.clone(),
             image_name: image.name.clone(),
             owner_name: self.names.get(&owner_id).cloned(),
+            owner_name_seen: None,
             owner_id,
             member_name: self.names.get(&m.member_id).cloned(),
+            member_name_seen: None,
             member_known: self.known.contains(&m.member_id),
             member_id: m.member_id,
             status: m.status,
@@ -52,6 +56,50 @@ impl RowContext {
             updated_at: m.updated_at,
             visibility: image.visibility,
             protected: image.protected,
+        }
+    }
+}
+
+/// What the project directory said of each id asked so far in one audit (`None`: nothing).
+pub(super) type LearnedCache = BTreeMap<String, Option<Learned>>;
+
+/// Names the projects of `rows` nobody in the audit could name, where the project directory
+/// can (every row is a share the user sees: both sides are related to the user); a member it
+/// knows is a real project.
+pub(super) async fn name_learned(
+    directory: &Directory,
+    rows: &mut [AccessRow],
+    cache: &mut LearnedCache,
+) {
+    let unasked: Vec<String> = rows
+        .iter()
+        .flat_map(|r| {
+            let owner = r.owner_name.is_none().then(|| r.owner_id.clone());
+            let member = r.member_name.is_none().then(|| r.member_id.clone());
+            owner.into_iter().chain(member)
+        })
+        .filter(|id| !cache.contains_key(id))
+        .collect();
+    if !unasked.is_empty() {
+        let mut learned = directory.names(unasked.clone()).await;
+        for id in unasked {
+            let found = learned.remove(&id);
+            cache.insert(id, found);
+        }
+    }
+    for row in rows {
+        if row.owner_name.is_none()
+            && let Some(Some(l)) = cache.get(&row.owner_id)
+        {
+            row.owner_name = Some(l.name.clone());
+            row.owner_name_seen = Some(l.last_seen.clone());
+        }
+        if row.member_name.is_none()
+            && let Some(Some(l)) = cache.get(&row.member_id)
+        {
+            row.member_name = Some(l.name.clone());
+            row.member_name_seen = Some(l.last_seen.clone());
+            row.member_known = true;
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `/audit/access`: the access audit ([`crate::audit`]) as NDJSON (streamed), JSON or CSV.
-//! This file only adapts the audit's messages to those formats.
+//! This file only adapts the audit's messages to those formats, and hands an unfiltered
+//! audit's messages to access history ([`crate::history`]) to be kept as a snapshot.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use super::error::{Error, Result};
 use super::extract::Query;
 use super::session::CurrentUser;
 use crate::audit::{self, Audit, Messages, RowFilter};
+use crate::history::{History, Recorder};
 
 /// While the audit has nothing new to say, the stream repeats its progress this often, so
 /// that a client that went away is noticed (by the failed write) and the audit stopped.
@@ -81,12 +83,23 @@ async fn access(
         .claim(key.to_string(), CLAIM_PATIENCE)
         .await
         .ok_or(Error::AuditRunning)?;
-    let projects = user
+    let projects: Vec<_> = user
         .project_tokens(&app, &session)
         .await?
         .into_iter()
         .map(|(project, token)| (project, token.map_err(|e| e.body())))
         .collect();
+    // Only a whole audit (every row of its regions) is a snapshot: a filtered one compared
+    // with it would show every row it left out as removed.
+    let whole = params.owner.is_none() && params.member.is_none() && params.status.is_none();
+    let recording = whole.then(|| Recording {
+        history: app.history.clone(),
+        recorder: Recorder::new(
+            user.data.user.id.clone(),
+            regions.iter().map(|(r, _)| r.clone()).collect(),
+            projects.iter().map(|(p, _)| p.clone()).collect(),
+        ),
+    });
     let messages = Audit {
         http: app.http.clone(),
         page_size: app.config.glance_page_size,
@@ -99,6 +112,7 @@ async fn access(
             member: params.member,
             status: params.status,
         },
+        directory: app.directory.clone(),
     }
     .start(claim, |failure| Error::from(failure).body());
 
@@ -108,13 +122,22 @@ async fn access(
                 (header::CONTENT_TYPE, "application/x-ndjson"),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            Body::from_stream(ndjson(messages, deadline, app.config.request_timeout)),
+            Body::from_stream(ndjson(
+                messages,
+                recording,
+                deadline,
+                app.config.request_timeout,
+            )),
         )
             .into_response()),
         Format::Json | Format::Csv => {
             let mut result = json::AccessAudit::default();
             let mut messages = messages;
+            let mut recording = recording;
             while let Some(msg) = messages.next().await {
+                if let Some(r) = &mut recording {
+                    r.see(&msg).await;
+                }
                 match msg {
                     AuditMessage::Rows { rows } => result.rows.extend(rows),
                     AuditMessage::Failure { failure } => result.failures.push(failure),
@@ -141,21 +164,43 @@ async fn access(
     }
 }
 
+/// An audit being kept as a snapshot.
+struct Recording {
+    history: History,
+    recorder: Recorder,
+}
+
+impl Recording {
+    /// Takes in a message; once the audit is done, stores the snapshot (before `done` goes
+    /// out, so that a client that read `done` finds it). A snapshot that cannot be stored
+    /// costs the audit nothing: it is logged.
+    async fn see(&mut self, message: &AuditMessage) {
+        if let Some(snapshot) = self.recorder.see(message)
+            && let Err(e) = self.history.save(snapshot).await
+        {
+            tracing::warn!(error = %e, "the audit's snapshot could not be stored");
+        }
+    }
+}
+
 /// The messages as NDJSON lines, with the heartbeat; at `deadline` the audit is stopped with
-/// a failure saying so, then `done`.
+/// a failure saying so, then `done` (and, stopped, it is no snapshot).
 fn ndjson(
     messages: Messages,
+    recording: Option<Recording>,
     deadline: Instant,
     timeout: Duration,
 ) -> impl futures::Stream<Item = Result<Vec<u8>, Infallible>> {
     struct State {
         messages: Option<Messages>,
+        recording: Option<Recording>,
         progress: AuditMessage,
         rows: usize,
         failures: usize,
     }
     let state = State {
         messages: Some(messages),
+        recording,
         progress: AuditMessage::Progress { done: 0, total: 0 },
         rows: 0,
         failures: 0,
@@ -175,6 +220,9 @@ fn ndjson(
         let out = match next {
             Next::Message(message) => {
                 let message = message?;
+                if let Some(r) = &mut st.recording {
+                    r.see(&message).await;
+                }
                 match &message {
                     AuditMessage::Progress { .. } => st.progress = message.clone(),
                     AuditMessage::Rows { rows } => st.rows += rows.len(),
@@ -186,6 +234,7 @@ fn ndjson(
             Next::Heartbeat => vec![st.progress.clone()],
             Next::Deadline => {
                 st.messages = None; // stops the audit
+                st.recording = None;
                 let error = Error::UpstreamTimeout(format!(
                     "The audit took longer than {} seconds and was stopped: what is above is only part of it.",
                     timeout.as_secs()

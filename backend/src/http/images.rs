@@ -111,8 +111,26 @@ async fn list(
             .buffered(app.config.concurrency)
             .collect()
             .await;
+        // The owner of an image offered to the project is related to it: named where the
+        // directory can.
+        let learned = app
+            .directory
+            .names(
+                offered
+                    .iter()
+                    .filter_map(|(image, _)| image.owner.clone())
+                    .filter(|owner| user.project_name(owner).is_none())
+                    .collect(),
+            )
+            .await;
         for ((image, status), membership) in offered.into_iter().zip(memberships) {
             let mut summary = summary(&user, image, Some(status));
+            if summary.owner_name.is_none()
+                && let Some(l) = summary.owner.as_ref().and_then(|o| learned.get(o))
+            {
+                summary.owner_name = Some(l.name.clone());
+                summary.owner_name_seen = Some(l.last_seen.clone());
+            }
             if let Some(m) = membership {
                 summary.member_status = Some(m.status);
                 summary.member_created_at = Some(m.created_at);
@@ -200,6 +218,7 @@ fn summary(
 ) -> json::Image {
     json::Image {
         owner_name: image.owner.as_deref().and_then(|o| user.project_name(o)),
+        owner_name_seen: None,
         id: image.id,
         name: image.name,
         status: image.status,

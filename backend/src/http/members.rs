@@ -42,6 +42,7 @@ fn project_id<'a>(field: &str, id: &'a str) -> Result<&'a str> {
 fn member(user: &CurrentUser, m: glance::Member) -> json::Member {
     json::Member {
         member_name: user.project_name(&m.member_id),
+        member_name_seen: None,
         member_id: m.member_id,
         status: m.status,
         created_at: m.created_at,
@@ -67,9 +68,28 @@ async fn list(
         other => other.into(),
     }
     })?;
-    Ok(Json(json::MemberList {
-        members: members.into_iter().map(|m| member(&user, m)).collect(),
-    }))
+    let mut members: Vec<json::Member> = members.into_iter().map(|m| member(&user, m)).collect();
+    // The members of an image the user can see are related to it: named where the
+    // directory can.
+    let learned = app
+        .directory
+        .names(
+            members
+                .iter()
+                .filter(|m| m.member_name.is_none())
+                .map(|m| m.member_id.clone())
+                .collect(),
+        )
+        .await;
+    for m in &mut members {
+        if m.member_name.is_none()
+            && let Some(l) = learned.get(&m.member_id)
+        {
+            m.member_name = Some(l.name.clone());
+            m.member_name_seen = Some(l.last_seen.clone());
+        }
+    }
+    Ok(Json(json::MemberList { members }))
 }
 
 /// The most member ids one `POST` takes: Glance's default member quota per image.

@@ -7,6 +7,7 @@ pub mod client_addr;
 pub mod error;
 mod extract;
 mod health;
+mod history;
 mod images;
 mod members;
 mod session;
@@ -28,6 +29,8 @@ use crate::activity::ActivityLog;
 use crate::audit::Running;
 use crate::changes::{Actor, Changes};
 use crate::config::Config;
+use crate::directory::Directory;
+use crate::history::History;
 use crate::openstack::glance::Glance;
 use crate::openstack::keystone::Keystone;
 use crate::session_store::Sessions;
@@ -45,6 +48,10 @@ pub struct Inner {
     pub keystone: Keystone,
     /// Where every change is recorded.
     pub activity: ActivityLog,
+    /// Audit snapshots and what changed between them.
+    pub history: History,
+    /// Names of the projects a user shares with, learned at sign-in.
+    pub directory: Directory,
     /// Glance calls in flight across every running audit (`audit_glance_calls`).
     pub audit_glance_calls: Arc<Semaphore>,
     /// Glance calls in flight for the per-image lookups of ordinary requests, across all of
@@ -75,6 +82,12 @@ impl AppState {
             fan_out_glance_calls: Arc::new(Semaphore::new(config.fan_out_glance_calls)),
             running_audits: Running::default(),
             sign_in_throttle: SignInThrottle::new(config.sign_in_limits),
+            history: History::new(
+                activity.clone(),
+                config.audit_snapshots_keep,
+                Directory::new(activity.clone(), config.project_directory),
+            ),
+            directory: Directory::new(activity.clone(), config.project_directory),
             config,
             http,
             keystone,
@@ -133,6 +146,7 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .merge(images::router())
         .merge(members::router())
         .merge(audit::router())
+        .merge(history::router())
         .merge(activity::router())
         .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
         .layer(middleware::from_fn_with_state(

@@ -177,6 +177,8 @@ struct ProjectsBody {
 struct ProjectInfo {
     id: String,
     name: String,
+    #[serde(default)]
+    domain_id: Option<String>,
     #[serde(default = "yes")]
     enabled: bool,
 }
@@ -276,6 +278,19 @@ impl Keystone {
 
     /// Every enabled project the token's user has a role in, sorted by name.
     pub async fn projects(&self, token: &Token) -> Result<Vec<NamedRef>, OpenStackError> {
+        Ok(self
+            .projects_with_domains(token)
+            .await?
+            .into_iter()
+            .map(|(project, _)| project)
+            .collect())
+    }
+
+    /// [`projects`](Self::projects), each with its domain id.
+    pub async fn projects_with_domains(
+        &self,
+        token: &Token,
+    ) -> Result<Vec<(NamedRef, Option<String>)>, OpenStackError> {
         let resp = send(
             &SERVICE,
             self.http
@@ -284,16 +299,21 @@ impl Keystone {
         )
         .await?;
         let body: ProjectsBody = read_json(&SERVICE, resp).await?;
-        let mut projects: Vec<NamedRef> = body
+        let mut projects: Vec<(NamedRef, Option<String>)> = body
             .projects
             .into_iter()
             .filter(|p| p.enabled)
-            .map(|p| NamedRef {
-                id: p.id,
-                name: p.name,
+            .map(|p| {
+                (
+                    NamedRef {
+                        id: p.id,
+                        name: p.name,
+                    },
+                    p.domain_id,
+                )
             })
             .collect();
-        projects.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        projects.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
         Ok(projects)
     }
 

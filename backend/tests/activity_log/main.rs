@@ -8,6 +8,7 @@ mod export;
 mod filters;
 mod paging;
 mod reconcile;
+mod snapshots;
 mod store;
 
 use std::future::Future;
@@ -45,6 +46,9 @@ on_both_stores!(
     paging::keyset_paging,
     export::csv_export,
     reconcile::without_a_credential_unfinished_changes_are_interrupted,
+    snapshots::snapshots_and_retention,
+    snapshots::changes_explained,
+    snapshots::ten_thousand_rows,
 );
 
 /// A new SQLite file in a temporary folder, removed afterwards.

@@ -385,6 +385,11 @@ fn OfferRow(
     let name = msg::image_name(offer.image.name.as_deref());
     let owner_name = offer.image.owner_name.clone();
     let owner_id = offer.image.owner.clone().unwrap_or_default();
+    // A name learned at another user's sign-in says so, beside the id.
+    let owner_sub = match &offer.image.owner_name_seen {
+        Some(seen) => format!("{owner_id} · {}", msg::learned(seen)),
+        None => owner_id.clone(),
+    };
     let since = offer.image.created_at.clone();
     let (since_title, since_ago) = (since.clone(), since.clone());
     let size = offer.image.size;
@@ -425,7 +430,7 @@ fn OfferRow(
                     Some(n) => {
                         view! {
                             <span>{n}</span>
-                            <div class="sub mono">{owner_id}</div>
+                            <div class="sub mono">{owner_sub}</div>
                         }
                             .into_any()
                     }

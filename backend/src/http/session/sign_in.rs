@@ -32,9 +32,12 @@ pub(super) async fn sign_in(
         let project = first.project.clone().ok_or_else(|| {
             Error::Forbidden("This application credential is not bound to a project.".into())
         })?;
+        app.directory.learn(&[(project.clone(), None)]).await;
         (first, vec![project])
     } else {
-        let projects = app.keystone.projects(&first.token).await?;
+        let projects = app.keystone.projects_with_domains(&first.token).await?;
+        app.directory.learn(&projects).await;
+        let projects: Vec<_> = projects.into_iter().map(|(p, _)| p).collect();
         if first.project.is_some() {
             (first, projects)
         } else {

@@ -8,6 +8,7 @@ use json::{AccessRow, AuditFailure, AuditMessage, MemberStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+mod changes;
 mod matrix;
 
 use matrix::{Matrix, sorted};
@@ -152,6 +153,8 @@ pub fn AccessAuditPage() -> impl IntoView {
         ..Seen::default()
     });
     let reload = RwSignal::new(0u32);
+    // Each completed audit may have been kept as a snapshot.
+    let history = changes::History::new();
     // Bumped by each run: an older run's stream stops at its next message.
     let generation = StoredValue::new(0u64);
     let again = move || reload.update(|n| *n += 1);
@@ -207,6 +210,9 @@ pub fn AccessAuditPage() -> impl IntoView {
                 return;
             }
             absorb(&mut buffer);
+            if finished {
+                history.refresh();
+            }
             status.update(|s| {
                 s.phase = match result {
                     Ok(()) if finished => {
@@ -254,6 +260,7 @@ pub fn AccessAuditPage() -> impl IntoView {
                 <div>
                     <h1>{tr(Key::NavAccessAudit)}</h1>
                     <p class="lede">{tr(Key::AuditLede)}</p>
+                    <p class="muted" id="last-snapshot">{history.last_taken()}</p>
                 </div>
                 <div class="toolbar">
                     <a class="btn" href=export("csv") download="">
@@ -387,6 +394,7 @@ pub fn AccessAuditPage() -> impl IntoView {
                     }}
                 </ul>
             </div>
+            {history.view()}
             {move || {
                 // The status is read only for an empty matrix: progress does not redraw it.
                 let matrix = rows.with(|r| seen.with(|s| Matrix::of(r, s).view()));

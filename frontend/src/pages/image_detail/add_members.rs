@@ -316,6 +316,7 @@ mod tests {
         Member {
             member_id: id.into(),
             member_name: None,
+            member_name_seen: None,
             status: MemberStatus::Pending,
             created_at: "2025-01-01T00:00:00Z".into(),
             updated_at: "2025-01-01T00:00:00Z".into(),

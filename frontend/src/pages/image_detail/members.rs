@@ -165,7 +165,14 @@ fn MemberRow(
         <tr>
             <td>
                 {match member.member_name.clone() {
-                    Some(n) => view! { <span class="strong">{n}</span> }.into_any(),
+                    Some(n) => {
+                        // A name learned at another user's sign-in says so.
+                        let n = match &member.member_name_seen {
+                            Some(seen) => format!("{n} ({})", msg::learned(seen)),
+                            None => n,
+                        };
+                        view! { <span class="strong">{n}</span> }.into_any()
+                    }
                     None => view! { <span class="muted">{tr(Key::MembersUnknownProject)}</span> }.into_any(),
                 }}
             </td>
