@@ -14,6 +14,7 @@ pub mod clouds;
 pub mod config;
 pub mod export;
 pub mod http;
+pub mod metrics;
 pub mod openstack;
 pub mod session_store;
 pub mod startup;

@@ -10,7 +10,8 @@ use std::cell::RefCell;
 use json::{
     AccessRow, AddMembers, AddMembersResult, AuditFailure, AuditMessage, ErrorBody, ErrorCode,
     ErrorResponse, EventList, ImageDetail, ImageList, ImageUpdate, Member, MemberDecision,
-    MemberList, MemberStatus, MemberStatusFilter, OwnerFilter, Session, SignIn, SwitchProject,
+    MemberList, MemberStatus, MemberStatusFilter, OwnerFilter, Passcode, PublicConfig, Session,
+    SignIn, SwitchProject,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,8 @@ pub struct ApiError {
     pub field: Option<String>,
     pub limit: Option<u64>,
     pub retry_after: Option<u64>,
+    /// The sign-in methods still wanted (`mfa_required`).
+    pub methods: Vec<String>,
 }
 
 impl ApiError {
@@ -62,6 +65,7 @@ impl ApiError {
             field: body.field,
             limit: body.limit,
             retry_after: body.retry_after,
+            methods: body.methods.unwrap_or_default(),
         }
     }
 
@@ -246,6 +250,21 @@ pub async fn sign_in(request: &SignIn) -> ApiResult<Session> {
     let session: Session = serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
     remember(&session);
     Ok(session)
+}
+
+/// `POST /api/v1/session/totp`: the passcode that completes a sign-in answered with
+/// `mfa_required`.
+pub async fn send_passcode(passcode: &Passcode) -> ApiResult<Session> {
+    let (status, text) = send("POST", "/session/totp", json_body(passcode), false).await?;
+    let session: Session = serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
+    remember(&session);
+    Ok(session)
+}
+
+/// `GET /api/v1/config`: the sign-in page's settings, readable before signing in.
+pub async fn public_config() -> ApiResult<PublicConfig> {
+    let (status, text) = send("GET", "/config", Body::None, false).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))
 }
 
 pub async fn sign_out() -> ApiResult<()> {

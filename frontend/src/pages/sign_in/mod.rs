@@ -1,6 +1,12 @@
-use json::{ApplicationCredentialSignIn, PasswordSignIn, SignIn};
+//! The sign-in page: a Keystone password or an application credential, then, when the
+//! account's rules want one, a TOTP passcode (`passcode.rs`).
+
+mod passcode;
+
+use json::{ApplicationCredentialSignIn, ErrorCode, Passcode, PasswordSignIn, SignIn};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
 use crate::change::{Run, change};
@@ -16,14 +22,13 @@ enum Method {
     ApplicationCredential,
 }
 
-/// The Keystone domain the form starts with: a name in the cloud, so never translated.
-const DEFAULT_DOMAIN: &str = "Default";
-
 /// Why the form is not sent, or what the server said.
 #[derive(Clone, Debug, PartialEq)]
 enum Problem {
     Missing(Key),
     Refused(ApiError),
+    /// The passcode step's refusal.
+    Passcode(ApiError),
 }
 
 /// Sign in with a Keystone password, or with an application credential.
@@ -36,7 +41,12 @@ pub fn SignInPage() -> impl IntoView {
     let method = RwSignal::new(Method::Password);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let domain = RwSignal::new(DEFAULT_DOMAIN.to_owned());
+    // Empty until the server says its default domain (`GET /config`); empty means that one.
+    let domain = RwSignal::new(String::new());
+    let show_domain = RwSignal::new(true);
+    // Set when the password was right and Keystone wants a TOTP passcode too.
+    let passcode_step = RwSignal::new(false);
+    let passcode = RwSignal::new(String::new());
     let project = RwSignal::new(String::new());
     let credential_id = RwSignal::new(String::new());
     let credential_secret = RwSignal::new(String::new());
@@ -44,6 +54,15 @@ pub fn SignInPage() -> impl IntoView {
 
     let sign_in = change();
     let busy = sign_in.pending();
+
+    spawn_local(async move {
+        if let Ok(config) = api::public_config().await {
+            if domain.with_untracked(|d| d.is_empty()) {
+                domain.set(config.default_domain);
+            }
+            show_domain.set(config.show_domain);
+        }
+    });
 
     // Already signed in (say, the back button): go on.
     Effect::new(move |_| {
@@ -55,6 +74,27 @@ pub fn SignInPage() -> impl IntoView {
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
+            return;
+        }
+        if passcode_step.get_untracked() {
+            let code = passcode.get_untracked().trim().to_owned();
+            if code.is_empty() {
+                problem.set(Some(Problem::Missing(Key::SignInMissingPasscode)));
+                return;
+            }
+            problem.set(None);
+            sign_in.run(async move {
+                let result = api::send_passcode(&Passcode { passcode: code }).await;
+                passcode.set(String::new());
+                match result {
+                    Ok(session) => {
+                        state.set_session(session);
+                        navigate(&next_path(untrack(|| location.param("next"))));
+                    }
+                    Err(e) => problem.set(Some(Problem::Passcode(e))),
+                }
+                Ok(())
+            });
             return;
         }
         let request = match method.get_untracked() {
@@ -99,10 +139,18 @@ pub fn SignInPage() -> impl IntoView {
                     state.set_session(session);
                     navigate(&next_path(untrack(|| location.param("next"))));
                 }
+                Err(e) if e.is(ErrorCode::MfaRequired) && e.methods.iter().any(|m| m == "totp") => {
+                    passcode_step.set(true);
+                }
                 Err(e) => problem.set(Some(Problem::Refused(e))),
             }
             Ok(())
         });
+    };
+    let start_over = move || {
+        passcode_step.set(false);
+        passcode.set(String::new());
+        problem.set(None);
     };
     let error = problem;
 
@@ -152,6 +200,7 @@ pub fn SignInPage() -> impl IntoView {
                 <h1>{tr(Key::SignInTitle)}</h1>
                 <p class="muted">{tr(Key::SignInLede)}</p>
                 {move || state.notice.get().map(|n| view! { <p class="notice">{t(n)}</p> })}
+                <Show when=move || !passcode_step.get()>
                 <div class="tabs" role="tablist" aria-label=tr(Key::SignInMethod)>
                     {tab(Method::Password, "tab-password", "panel-password", Key::SignInTabPassword)}
                     {tab(
@@ -161,8 +210,12 @@ pub fn SignInPage() -> impl IntoView {
                         Key::SignInTabCredential,
                     )}
                 </div>
+                </Show>
                 <form on:submit=on_submit novalidate=true>
-                    <Show when=move || method.get() == Method::Password>
+                    <Show when=move || passcode_step.get()>
+                        <passcode::PasscodeStep passcode start_over />
+                    </Show>
+                    <Show when=move || !passcode_step.get() && method.get() == Method::Password>
                         <div role="tabpanel" id="panel-password" aria-labelledby="tab-password">
                             <div class="field">
                                 <label for="username">{tr(Key::SignInUsername)}</label>
@@ -186,10 +239,12 @@ pub fn SignInPage() -> impl IntoView {
                                 />
                             </div>
                             <div class="field-row">
-                                <div class="field">
-                                    <label for="domain">{tr(Key::SignInDomain)}</label>
-                                    <input id="domain" type="text" bind:value=domain />
-                                </div>
+                                <Show when=move || show_domain.get()>
+                                    <div class="field">
+                                        <label for="domain">{tr(Key::SignInDomain)}</label>
+                                        <input id="domain" type="text" bind:value=domain />
+                                    </div>
+                                </Show>
                                 <div class="field">
                                     <label for="project">{tr(Key::SignInProject)}</label>
                                     <input
@@ -205,7 +260,9 @@ pub fn SignInPage() -> impl IntoView {
                             </div>
                         </div>
                     </Show>
-                    <Show when=move || method.get() == Method::ApplicationCredential>
+                    <Show when=move || {
+                        !passcode_step.get() && method.get() == Method::ApplicationCredential
+                    }>
                         <div role="tabpanel" id="panel-appcred" aria-labelledby="tab-appcred">
                             <p class="hint">{tr(Key::SignInCredentialHint)}</p>
                             <div class="field">
@@ -236,6 +293,7 @@ pub fn SignInPage() -> impl IntoView {
                                 let text = match p {
                                     Problem::Missing(key) => t(key),
                                     Problem::Refused(e) => msg::error(Doing::SignIn, &e),
+                                    Problem::Passcode(e) => msg::error(Doing::Passcode, &e),
                                 };
                                 view! {
                                     <p class="form-error" role="alert">
