@@ -32,6 +32,7 @@ enum Format {
 struct FormatQuery {
     /// `json` (default) or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 

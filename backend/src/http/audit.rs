@@ -56,6 +56,7 @@ struct Params {
     status: Option<MemberStatus>,
     /// `ndjson` (default, streamed), `json` or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 

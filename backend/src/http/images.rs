@@ -35,9 +35,11 @@ struct ListQuery {
     region: Option<String>,
     /// `me`: the project's own; `others`: shared with it; `all` (default).
     #[serde(default)]
+    #[param(inline)]
     owner: OwnerFilter,
     /// With `others`: the project's member status (default `accepted`).
     #[serde(default)]
+    #[param(inline)]
     member_status: MemberStatusFilter,
 }
 

@@ -58,6 +58,7 @@ fn member(user: &CurrentUser, m: glance::Member) -> json::Member {
         (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
         (status = 403, description = "`forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
         (status = 404, description = "`not_found`: no such image, or this project cannot see it", body = json::ErrorResponse),
+        (status = 409, description = "`image_not_shared`: only a shared image has members", body = json::ErrorResponse),
         (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
         (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
     ),

@@ -117,6 +117,13 @@ async fn switch_project(
             Some(401 | 403) => {
                 Error::Forbidden("Keystone refused to scope your session to that project.".into())
             }
+            // The token this switch started from was revoked meanwhile: by another switch of
+            // the same session at the same time (two tabs), which replaced it. (Found by the
+            // API fuzzer: a 502 before.)
+            Some(404) => Error::Forbidden(
+                "Another project switch of this session happened at the same time. Reload the page and try again."
+                    .into(),
+            ),
             _ => e.into(),
         })?;
     let projects = match app.keystone.projects(&auth.token).await {
