@@ -26,3 +26,4 @@ mod throttle;
 mod ui;
 mod ui_audit;
 mod ui_i18n;
+mod ui_mfa;

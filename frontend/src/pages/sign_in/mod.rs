@@ -8,7 +8,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, SignInStep};
 use crate::change::{Run, change};
 use crate::components::LanguagePicker;
 use crate::i18n::{Key, t, tr};
@@ -56,11 +56,11 @@ pub fn SignInPage() -> impl IntoView {
     let busy = sign_in.pending();
 
     spawn_local(async move {
-        if let Ok(config) = api::public_config().await {
+        if let Ok((default_domain, shown)) = api::sign_in_config().await {
             if domain.with_untracked(|d| d.is_empty()) {
-                domain.set(config.default_domain);
+                domain.set(default_domain);
             }
-            show_domain.set(config.show_domain);
+            show_domain.set(shown);
         }
     });
 
@@ -76,72 +76,64 @@ pub fn SignInPage() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        if passcode_step.get_untracked() {
+        let step = if passcode_step.get_untracked() {
             let code = passcode.get_untracked().trim().to_owned();
             if code.is_empty() {
                 problem.set(Some(Problem::Missing(Key::SignInMissingPasscode)));
                 return;
             }
-            problem.set(None);
-            sign_in.run(async move {
-                let result = api::send_passcode(&Passcode { passcode: code }).await;
-                passcode.set(String::new());
-                match result {
-                    Ok(session) => {
-                        state.set_session(session);
-                        navigate(&next_path(untrack(|| location.param("next"))));
+            SignInStep::Passcode(Passcode { passcode: code })
+        } else {
+            SignInStep::Credentials(match method.get_untracked() {
+                Method::Password => {
+                    let user = username.get_untracked().trim().to_owned();
+                    if user.is_empty() || password.with_untracked(|p| p.is_empty()) {
+                        problem.set(Some(Problem::Missing(Key::SignInMissingPassword)));
+                        return;
                     }
-                    Err(e) => problem.set(Some(Problem::Passcode(e))),
+                    let opt = |s: String| {
+                        let s = s.trim().to_owned();
+                        (!s.is_empty()).then_some(s)
+                    };
+                    SignIn::Password(PasswordSignIn {
+                        username: user,
+                        password: password.get_untracked(),
+                        user_domain: opt(domain.get_untracked()),
+                        project: opt(project.get_untracked()),
+                    })
                 }
-                Ok(())
-            });
-            return;
-        }
-        let request = match method.get_untracked() {
-            Method::Password => {
-                let user = username.get_untracked().trim().to_owned();
-                if user.is_empty() || password.with_untracked(|p| p.is_empty()) {
-                    problem.set(Some(Problem::Missing(Key::SignInMissingPassword)));
-                    return;
+                Method::ApplicationCredential => {
+                    let id = credential_id.get_untracked().trim().to_owned();
+                    if id.is_empty() || credential_secret.with_untracked(|s| s.is_empty()) {
+                        problem.set(Some(Problem::Missing(Key::SignInMissingCredential)));
+                        return;
+                    }
+                    SignIn::ApplicationCredential(ApplicationCredentialSignIn {
+                        application_credential_id: id,
+                        application_credential_secret: credential_secret.get_untracked(),
+                    })
                 }
-                let opt = |s: String| {
-                    let s = s.trim().to_owned();
-                    (!s.is_empty()).then_some(s)
-                };
-                SignIn::Password(PasswordSignIn {
-                    username: user,
-                    password: password.get_untracked(),
-                    user_domain: opt(domain.get_untracked()),
-                    project: opt(project.get_untracked()),
-                })
-            }
-            Method::ApplicationCredential => {
-                let id = credential_id.get_untracked().trim().to_owned();
-                if id.is_empty() || credential_secret.with_untracked(|s| s.is_empty()) {
-                    problem.set(Some(Problem::Missing(Key::SignInMissingCredential)));
-                    return;
-                }
-                SignIn::ApplicationCredential(ApplicationCredentialSignIn {
-                    application_credential_id: id,
-                    application_credential_secret: credential_secret.get_untracked(),
-                })
-            }
+            })
         };
+        let second_step = matches!(step, SignInStep::Passcode(_));
         problem.set(None);
         sign_in.run(async move {
-            let result = api::sign_in(&request).await;
-            drop(request);
+            let result = api::sign_in(&step).await;
+            drop(step);
             // Secrets never stay in the page longer than needed.
             password.set(String::new());
             credential_secret.set(String::new());
+            passcode.set(String::new());
             match result {
                 Ok(session) => {
                     state.set_session(session);
                     navigate(&next_path(untrack(|| location.param("next"))));
                 }
+                // The password was right; the account wants a passcode too.
                 Err(e) if e.is(ErrorCode::MfaRequired) && e.methods.iter().any(|m| m == "totp") => {
                     passcode_step.set(true);
                 }
+                Err(e) if second_step => problem.set(Some(Problem::Passcode(e))),
                 Err(e) => problem.set(Some(Problem::Refused(e))),
             }
             Ok(())
@@ -200,8 +192,12 @@ pub fn SignInPage() -> impl IntoView {
                 <h1>{tr(Key::SignInTitle)}</h1>
                 <p class="muted">{tr(Key::SignInLede)}</p>
                 {move || state.notice.get().map(|n| view! { <p class="notice">{t(n)}</p> })}
-                <Show when=move || !passcode_step.get()>
-                <div class="tabs" role="tablist" aria-label=tr(Key::SignInMethod)>
+                <div
+                    class="tabs"
+                    role="tablist"
+                    aria-label=tr(Key::SignInMethod)
+                    hidden=move || passcode_step.get()
+                >
                     {tab(Method::Password, "tab-password", "panel-password", Key::SignInTabPassword)}
                     {tab(
                         Method::ApplicationCredential,
@@ -210,10 +206,9 @@ pub fn SignInPage() -> impl IntoView {
                         Key::SignInTabCredential,
                     )}
                 </div>
-                </Show>
                 <form on:submit=on_submit novalidate=true>
                     <Show when=move || passcode_step.get()>
-                        <passcode::PasscodeStep passcode start_over />
+                        {passcode::step(passcode, start_over)}
                     </Show>
                     <Show when=move || !passcode_step.get() && method.get() == Method::Password>
                         <div role="tabpanel" id="panel-password" aria-labelledby="tab-password">
@@ -239,12 +234,10 @@ pub fn SignInPage() -> impl IntoView {
                                 />
                             </div>
                             <div class="field-row">
-                                <Show when=move || show_domain.get()>
-                                    <div class="field">
-                                        <label for="domain">{tr(Key::SignInDomain)}</label>
-                                        <input id="domain" type="text" bind:value=domain />
-                                    </div>
-                                </Show>
+                                <div class="field" hidden=move || !show_domain.get()>
+                                    <label for="domain">{tr(Key::SignInDomain)}</label>
+                                    <input id="domain" type="text" bind:value=domain />
+                                </div>
                                 <div class="field">
                                     <label for="project">{tr(Key::SignInProject)}</label>
                                     <input
