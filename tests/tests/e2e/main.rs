@@ -9,6 +9,7 @@ mod audit_bounds;
 mod browser;
 mod cookies;
 mod crash;
+mod embedded;
 mod events;
 mod faults;
 mod flow;
