@@ -21,6 +21,13 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web UI and the REST API.
     Serve(ServeArgs),
+    /// Exit 0 when a running Glimpse answers its health check (for a container's HEALTHCHECK,
+    /// which has no curl in the image).
+    Healthcheck {
+        /// The health endpoint to ask.
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+    },
 }
 
 /// Flags of `serve`; each one set overrides the config file and the environment.

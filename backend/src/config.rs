@@ -14,8 +14,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::clouds::{self, CloudEntry};
-use crate::openstack::keystone::ApplicationCredential;
+use crate::clouds;
+use crate::openstack::keystone::{ApplicationCredential, Domain};
 use crate::session_store::SessionKey;
 
 /// Everything that can be set, as the layers see it.
@@ -23,7 +23,11 @@ use crate::session_store::SessionKey;
 pub struct Settings {
     /// Address to serve on.
     pub listen: SocketAddr,
-    /// Name of the cloud in clouds.yaml.
+    /// Serve `GET /metrics` on this address only (e.g. `127.0.0.1:9090`) rather than beside
+    /// the UI and API.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Name of the cloud in clouds.yaml; `OS_CLOUD` when unset. With neither, the cloud is
+    /// what the `OS_*` variables say (`OS_AUTH_URL`, `OS_REGION_NAME`, …).
     pub cloud: Option<String>,
     /// Keystone URL; overrides the cloud's.
     pub auth_url: Option<String>,
@@ -34,6 +38,9 @@ pub struct Settings {
     /// Default domain of users and projects at sign-in.
     pub user_domain_name: Option<String>,
     pub project_domain_name: Option<String>,
+    /// Whether the sign-in page offers a domain field; without it everyone signs in to
+    /// `user_domain_name`.
+    pub show_domain_field: bool,
     /// Extra CA bundle (PEM) for OpenStack's TLS endpoints.
     pub cacert: Option<PathBuf>,
     /// Verify OpenStack's TLS certificates.
@@ -121,12 +128,14 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             cloud: None,
             auth_url: None,
             region_name: None,
             interface: None,
             user_domain_name: None,
             project_domain_name: None,
+            show_domain_field: true,
             cacert: None,
             verify: None,
             timeout_secs: 30,
@@ -177,6 +186,7 @@ impl Settings {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
+    pub metrics_listen: Option<SocketAddr>,
     pub auth_url: String,
     pub default_region: Option<String>,
     /// Regions to offer; empty means every region of the catalog.
@@ -184,7 +194,13 @@ pub struct Config {
     pub interface: String,
     pub user_domain_name: String,
     pub project_domain_name: String,
+    /// From clouds.yaml's `user_domain_id` / `project_domain_id`: win over the names.
+    pub user_domain_id: Option<String>,
+    pub project_domain_id: Option<String>,
+    pub show_domain_field: bool,
     pub ca_pem: Option<Vec<u8>>,
+    /// A client certificate and its key (PEM), for clouds that ask for one.
+    pub client_identity_pem: Option<Vec<u8>>,
     pub insecure: bool,
     pub timeout: Duration,
     pub connect_timeout: Duration,
@@ -218,12 +234,22 @@ pub struct SignInLimits {
 
 impl Config {
     pub fn resolve(settings: Settings) -> anyhow::Result<Self> {
-        let cloud = match &settings.cloud {
-            Some(name) => clouds::load(name)?,
-            None => CloudEntry::default(),
+        Self::resolve_with(settings, |name| std::env::var(name).ok())
+    }
+
+    /// [`resolve`](Self::resolve), reading the `OS_*` variables with `var`.
+    pub fn resolve_with(
+        settings: Settings,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let cloud = match settings.cloud.clone().or_else(|| var("OS_CLOUD")) {
+            Some(name) => clouds::load(&name)?,
+            None => clouds::from_env(&var),
         };
         let Some(auth_url) = settings.auth_url.or(cloud.auth_url) else {
-            bail!("no Keystone URL: pass --cloud NAME (from clouds.yaml) or --auth-url URL")
+            bail!(
+                "no Keystone URL: pass --cloud NAME (from clouds.yaml, or set OS_CLOUD), --auth-url URL, or set OS_AUTH_URL"
+            )
         };
         Url::parse(&auth_url).with_context(|| format!("auth_url {auth_url:?} is not a URL"))?;
         let reconcile_credential = match (
@@ -248,6 +274,39 @@ impl Config {
                     .with_context(|| format!("cannot read CA bundle {}", path.display()))
             })
             .transpose()?;
+        let client_identity_pem = match (&cloud.cert, &cloud.key) {
+            (Some(cert), key) => {
+                let mut pem = std::fs::read(cert).with_context(|| {
+                    format!("cannot read the client certificate {}", cert.display())
+                })?;
+                if let Some(key) = key {
+                    pem.push(b'\n');
+                    pem.extend(std::fs::read(key).with_context(|| {
+                        format!("cannot read the client key {}", key.display())
+                    })?);
+                }
+                Some(pem)
+            }
+            (None, Some(_)) => bail!("the cloud has a client key but no cert"),
+            (None, None) => None,
+        };
+        // A domain named in Glimpse's own settings wins over the cloud's, by name or id.
+        let (user_domain_name, user_domain_id) = match settings.user_domain_name {
+            Some(name) => (name, None),
+            None => (
+                cloud.user_domain_name.unwrap_or_else(|| "Default".into()),
+                cloud.user_domain_id,
+            ),
+        };
+        let (project_domain_name, project_domain_id) = match settings.project_domain_name {
+            Some(name) => (name, None),
+            None => (
+                cloud
+                    .project_domain_name
+                    .unwrap_or_else(|| "Default".into()),
+                cloud.project_domain_id,
+            ),
+        };
         let public_url = settings
             .public_url
             .map(|u| Url::parse(&u).with_context(|| format!("public_url {u:?} is not a URL")))
@@ -267,22 +326,23 @@ impl Config {
         let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
             listen: settings.listen,
+            metrics_listen: settings.metrics_listen,
             auth_url,
             default_region: settings.region_name.or(cloud.region_name),
             regions: cloud.regions,
+            // Glimpse only calls the image service from the catalog.
             interface: settings
                 .interface
+                .or(cloud.image_interface)
                 .or(cloud.interface)
                 .unwrap_or_else(|| "public".into()),
-            user_domain_name: settings
-                .user_domain_name
-                .or(cloud.user_domain_name)
-                .unwrap_or_else(|| "Default".into()),
-            project_domain_name: settings
-                .project_domain_name
-                .or(cloud.project_domain_name)
-                .unwrap_or_else(|| "Default".into()),
+            user_domain_name,
+            project_domain_name,
+            user_domain_id,
+            project_domain_id,
+            show_domain_field: settings.show_domain_field,
             ca_pem,
+            client_identity_pem,
             insecure: !settings.verify.or(cloud.verify).unwrap_or(true),
             timeout: Duration::from_secs(settings.timeout_secs.max(1)),
             connect_timeout: Duration::from_secs(settings.connect_timeout_secs.max(1)),
@@ -310,12 +370,32 @@ impl Config {
         })
     }
 
+    /// The domain users sign in to when they name none.
+    pub fn user_domain(&self) -> Domain {
+        match &self.user_domain_id {
+            Some(id) => Domain::Id(id.clone()),
+            None => Domain::Name(self.user_domain_name.clone()),
+        }
+    }
+
+    /// The domain of a project named at sign-in.
+    pub fn project_domain(&self) -> Domain {
+        match &self.project_domain_id {
+            Some(id) => Domain::Id(id.clone()),
+            None => Domain::Name(self.project_domain_name.clone()),
+        }
+    }
+
     /// A config for tests and embedding: defaults around a Keystone URL.
     pub fn for_auth_url(auth_url: &str) -> Self {
-        Self::resolve(Settings {
-            auth_url: Some(auth_url.to_owned()),
-            ..Settings::default()
-        })
+        // Whatever OS_* variables the process has: they describe some other cloud.
+        Self::resolve_with(
+            Settings {
+                auth_url: Some(auth_url.to_owned()),
+                ..Settings::default()
+            },
+            |_| None,
+        )
         .expect("valid defaults")
     }
 }
@@ -426,7 +506,90 @@ mod tests {
 
     #[test]
     fn needs_an_auth_url() {
-        assert!(Config::resolve(Settings::default()).is_err());
+        assert!(Config::resolve_with(Settings::default(), |_| None).is_err());
+    }
+
+    #[test]
+    fn os_variables_name_the_cloud_or_describe_it() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "clouds.yml",
+                "clouds:\n  lab:\n    auth:\n      auth_url: http://lab:5000\n      user_domain_id: ud\n      project_domain_id: pd\n    interface: internal\n    image_interface: admin\n",
+            )?;
+            let vars = |pairs: &'static [(&'static str, &'static str)]| {
+                move |name: &str| {
+                    pairs
+                        .iter()
+                        .find(|(k, _)| *k == name)
+                        .map(|(_, v)| v.to_string())
+                }
+            };
+            // OS_CLOUD names the cloud of clouds.yml (in the current directory).
+            let c = Config::resolve_with(Settings::default(), vars(&[("OS_CLOUD", "lab")]))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(c.auth_url, "http://lab:5000");
+            assert_eq!(c.interface, "admin", "image_interface wins");
+            assert_eq!(c.user_domain(), Domain::Id("ud".into()));
+            assert_eq!(c.project_domain(), Domain::Id("pd".into()));
+            // Glimpse's own domain setting wins over the cloud's id.
+            let c = Config::resolve_with(
+                Settings {
+                    user_domain_name: Some("Mine".into()),
+                    ..Settings::default()
+                },
+                vars(&[("OS_CLOUD", "lab")]),
+            )
+            .map_err(|e| e.to_string())?;
+            assert_eq!(c.user_domain(), Domain::Name("Mine".into()));
+            // No cloud named: the OS_* variables describe it.
+            let c = Config::resolve_with(
+                Settings::default(),
+                vars(&[
+                    ("OS_AUTH_URL", "http://env:5000/v3"),
+                    ("OS_REGION_NAME", "RegionTwo"),
+                    ("OS_INTERFACE", "internal"),
+                    ("OS_USER_DOMAIN_NAME", "EnvDomain"),
+                ]),
+            )
+            .map_err(|e| e.to_string())?;
+            assert_eq!(c.auth_url, "http://env:5000/v3");
+            assert_eq!(c.default_region.as_deref(), Some("RegionTwo"));
+            assert_eq!(c.interface, "internal");
+            assert_eq!(c.user_domain(), Domain::Name("EnvDomain".into()));
+            assert!(!c.insecure);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn client_certificate_and_insecure_from_the_cloud() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("me.pem", "CERT")?;
+            jail.create_file("me.key", "KEY")?;
+            jail.create_file(
+                "clouds.yaml",
+                "clouds:\n  tls:\n    auth: {auth_url: 'https://k:5000'}\n    cert: me.pem\n    key: me.key\n    verify: false\n  keyonly:\n    auth: {auth_url: 'https://k:5000'}\n    key: me.key\n",
+            )?;
+            let c = Config::resolve_with(
+                Settings {
+                    cloud: Some("tls".into()),
+                    ..Settings::default()
+                },
+                |_| None,
+            )
+            .map_err(|e| e.to_string())?;
+            assert_eq!(c.client_identity_pem.as_deref(), Some(&b"CERT\nKEY"[..]));
+            assert!(c.insecure);
+            let keyonly = Config::resolve_with(
+                Settings {
+                    cloud: Some("keyonly".into()),
+                    ..Settings::default()
+                },
+                |_| None,
+            );
+            assert!(keyonly.is_err());
+            Ok(())
+        });
     }
 
     #[test]

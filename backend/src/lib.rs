@@ -17,6 +17,7 @@ pub mod directory;
 pub mod export;
 pub mod history;
 pub mod http;
+pub mod metrics;
 pub mod openstack;
 pub mod session_store;
 pub mod startup;

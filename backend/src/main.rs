@@ -15,5 +15,19 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("Glimpse listening on http://{}", app.local_addr());
             app.run_until(shutdown_signal()).await
         }
+        Command::Healthcheck { url } => {
+            let answer = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()?
+                .get(&url)
+                .send()
+                .await?;
+            anyhow::ensure!(
+                answer.status().is_success(),
+                "{url} answered {}",
+                answer.status()
+            );
+            Ok(())
+        }
     }
 }

@@ -15,6 +15,8 @@ use crate::session_store::Sessions;
 
 pub struct Application {
     listener: TcpListener,
+    /// `GET /metrics` alone, when `metrics_listen` is set.
+    metrics_listener: Option<TcpListener>,
     router: axum::Router,
     reconciler: Reconciler,
     state: AppState,
@@ -35,15 +37,29 @@ impl Application {
             timeout: config.timeout,
             ca_pem: config.ca_pem.clone(),
             insecure: config.insecure,
+            identity_pem: config.client_identity_pem.clone(),
         })?;
+        if config.insecure {
+            tracing::warn!(
+                "TLS CERTIFICATES OF OPENSTACK ARE NOT CHECKED (verify: false / insecure): anyone between Glimpse and the cloud can read every user's password and token. Use this on a development cloud only; give the cloud's CA with cacert instead."
+            );
+        }
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let metrics_listener =
+            match config.metrics_listen {
+                Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+                    anyhow::anyhow!("cannot listen on {addr} (metrics_listen): {e}")
+                })?),
+                None => None,
+            };
+        crate::metrics::handle();
         let activity = ActivityLog::connect(&config.database).await?;
         tracing::info!(store = activity.store(), "activity log ready");
         let sessions =
             Sessions::connect(config.session_store.as_deref(), config.session_key.as_ref()).await?;
-        let state = AppState::new(config, client, activity)?;
+        let state = AppState::new(config, client, activity, sessions.clone())?;
         let reconciler = Reconciler {
             log: state.activity.clone(),
             keystone: state.keystone.clone(),
@@ -60,6 +76,7 @@ impl Application {
         }
         Ok(Self {
             listener,
+            metrics_listener,
             router: http::router(state.clone(), sessions.clone()),
             reconciler,
             state,
@@ -89,8 +106,15 @@ impl Application {
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown);
+        let metrics = async {
+            match self.metrics_listener {
+                Some(listener) => axum::serve(listener, http::metrics::router()).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             served = serve => served?,
+            served = metrics => served?,
             () = sweep(self.state, self.sessions) => {}
             () = self.reconciler.run() => {}
         }
@@ -108,6 +132,11 @@ async fn sweep(state: AppState, sessions: Sessions) {
             tracing::warn!(error = %e, "could not sweep expired sessions");
         }
         state.sweep();
+        if let Some(count) = sessions.count() {
+            crate::metrics::sessions_active(count);
+        }
+        // Folds recent samples into the histograms even when nobody scrapes.
+        crate::metrics::handle().run_upkeep();
     }
 }
 

@@ -253,6 +253,8 @@ pub enum Doing {
     /// Loading something to show.
     Load,
     SignIn,
+    /// Sending the passcode of a multi-factor sign-in.
+    Passcode,
     SwitchProject,
     Visibility,
     Protect,
@@ -268,6 +270,7 @@ impl Doing {
         match self {
             Doing::Load => "load",
             Doing::SignIn => "sign_in",
+            Doing::Passcode => "passcode",
             Doing::SwitchProject => "switch_project",
             Doing::Visibility => "visibility",
             Doing::Protect => "protect",

@@ -8,6 +8,7 @@ use crate::MemberStatus;
 
 /// A change made through Glimpse, as the activity log records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     MakeShared,
@@ -71,6 +72,7 @@ impl fmt::Display for Action {
 /// One entry of the activity log. The intent is written before the OpenStack call and the
 /// outcome after it: `outcome` is `None` for an entry whose call never finished.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityEvent {
     pub id: i64,
     /// When the change was asked for (RFC 3339, UTC).
@@ -94,6 +96,7 @@ pub struct ActivityEvent {
 
 /// `GET /api/v1/audit/events`: newest first; pass `next_before` as `before` for the next page.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventList {
     pub events: Vec<ActivityEvent>,
     pub next_before: Option<i64>,

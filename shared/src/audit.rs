@@ -6,6 +6,7 @@ use crate::{ErrorBody, MemberStatus, Visibility};
 
 /// One image–member pair of the access audit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessRow {
     pub region: String,
     pub image_id: String,
@@ -38,6 +39,7 @@ pub struct AccessRow {
 
 /// A project or region that could not be audited, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditFailure {
     pub region: Option<String>,
     pub project_id: Option<String>,
@@ -47,6 +49,7 @@ pub struct AuditFailure {
 
 /// The audit's streamed answer (`format=ndjson`, the default): one message per line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AuditMessage {
     /// How far the audit is: `done` of `total` Glance calls known so far.
@@ -69,6 +72,7 @@ pub enum AuditMessage {
 
 /// The whole audit at once (`format=json`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessAudit {
     pub rows: Vec<AccessRow>,
     pub failures: Vec<AuditFailure>,

@@ -9,11 +9,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorResponse {
     pub error: ErrorBody,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable and machine-readable.
     pub code: ErrorCode,
@@ -28,6 +30,10 @@ pub struct ErrorBody {
     /// Seconds until trying again makes sense (`rate_limited`); also the `Retry-After` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// The authentication methods still wanted (`mfa_required`), as Keystone names them:
+    /// `["totp"]` is completed with `POST /api/v1/session/totp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub methods: Option<Vec<String>>,
 }
 
 impl ErrorBody {
@@ -38,6 +44,7 @@ impl ErrorBody {
             field: None,
             limit: None,
             retry_after: None,
+            methods: None,
         }
     }
 }
@@ -45,12 +52,15 @@ impl ErrorBody {
 /// The error codes of the API. A code this build does not know (a newer server) reads as
 /// `Unknown`, and a UI then shows the server's message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400 (a malformed field, named by `field`), or 422 for an unreadable body.
     InvalidInput,
     /// 401: not signed in, or the session ended.
     Unauthenticated,
+    /// 401: the password was right, and the account also needs another factor (`methods`).
+    MfaRequired,
     /// 403: the `X-CSRF-Token` header is missing or wrong.
     Csrf,
     /// 403: OpenStack's policy, or Glimpse's, does not allow it.
@@ -83,9 +93,10 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server can send (not `Unknown`): a UI has words for each.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         Self::InvalidInput,
         Self::Unauthenticated,
+        Self::MfaRequired,
         Self::Csrf,
         Self::Forbidden,
         Self::NotFound,
@@ -105,6 +116,7 @@ impl ErrorCode {
         match self {
             Self::InvalidInput => "invalid_input",
             Self::Unauthenticated => "unauthenticated",
+            Self::MfaRequired => "mfa_required",
             Self::Csrf => "csrf",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",

@@ -7,6 +7,7 @@ use crate::{ActivityEvent, MemberStatus, NamedRef};
 
 /// One stored audit, without its rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SnapshotSummary {
     pub id: i64,
     /// When the audit completed (RFC 3339, UTC).
@@ -23,12 +24,14 @@ pub struct SnapshotSummary {
 
 /// `GET /api/v1/audit/snapshots`: the user's own, newest first.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SnapshotList {
     pub snapshots: Vec<SnapshotSummary>,
 }
 
 /// A field of an access row that can change while the row stays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangedField {
     /// The member's decision.
@@ -50,6 +53,7 @@ impl ChangedField {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     pub field: ChangedField,
     pub before: String,
@@ -58,6 +62,7 @@ pub struct FieldChange {
 
 /// One image–member row that appeared, disappeared or changed between two snapshots.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessChange {
     pub region: String,
     pub image_id: String,
@@ -88,6 +93,7 @@ pub struct AccessChange {
 /// A region, or a project in a region (or everywhere), that one of the two snapshots could not
 /// read: its rows are neither added nor removed, but unknown.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnknownPart {
     /// `None`: every region.
     pub region: Option<String>,
@@ -98,6 +104,7 @@ pub struct UnknownPart {
 
 /// `GET /api/v1/audit/changes?from=&to=`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessChanges {
     pub from: SnapshotSummary,
     pub to: SnapshotSummary,

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     Public,
@@ -17,6 +18,7 @@ pub enum Visibility {
 /// The member project's own decision. It only decides whether the image shows in the
 /// member's default image list: every member can boot the image by id whatever its status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MemberStatus {
     Pending,
@@ -61,6 +63,7 @@ impl fmt::Display for Visibility {
 
 /// Which images `GET /api/v1/images` lists, relative to the current project.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum OwnerFilter {
     /// Owned by the current project.
@@ -74,6 +77,7 @@ pub enum OwnerFilter {
 
 /// `member_status` filter of `GET /api/v1/images` (for images shared with the project).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MemberStatusFilter {
     Pending,
@@ -106,6 +110,7 @@ impl From<MemberStatus> for MemberStatusFilter {
 
 /// One image, as image lists show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Image {
     pub id: String,
     pub name: Option<String>,
@@ -139,6 +144,7 @@ pub struct Image {
 
 /// One image with everything `openstack image show` shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageDetail {
     #[serde(flatten)]
     pub image: Image,
@@ -156,12 +162,14 @@ pub struct ImageDetail {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageList {
     pub images: Vec<Image>,
 }
 
 /// `PATCH /api/v1/images/{id}`: only what sharing needs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::{ErrorBody, MemberStatus};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     /// The member project's id.
     pub member_id: String,
@@ -21,12 +22,14 @@ pub struct Member {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberList {
     pub members: Vec<Member>,
 }
 
 /// `POST /api/v1/images/{id}/members`: one project, or many at once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum AddMembers {
     One { member_id: String },
@@ -35,11 +38,13 @@ pub enum AddMembers {
 
 /// The answer to `AddMembers::Many`: one outcome per requested id, in request order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddMembersResult {
     pub results: Vec<AddMemberOutcome>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddMemberOutcome {
     pub member_id: String,
     /// The HTTP status this member alone would have got (201 when added).
@@ -52,6 +57,7 @@ pub struct AddMemberOutcome {
 
 /// `PUT /api/v1/images/{id}/members/{member_id}`: the member project's decision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberDecision {
     pub status: MemberStatus,
 }

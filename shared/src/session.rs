@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/session`: a Keystone v3 password or an application credential.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum SignIn {
     Password(PasswordSignIn),
@@ -13,6 +14,7 @@ pub enum SignIn {
 }
 
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordSignIn {
     pub username: String,
     pub password: String,
@@ -25,6 +27,7 @@ pub struct PasswordSignIn {
 }
 
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationCredentialSignIn {
     pub application_credential_id: String,
     pub application_credential_secret: String,
@@ -51,9 +54,45 @@ impl fmt::Debug for ApplicationCredentialSignIn {
     }
 }
 
+/// `POST /api/v1/session/totp`: the passcode that completes a sign-in answered with
+/// `mfa_required`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Passcode {
+    pub passcode: String,
+}
+
+impl fmt::Debug for Passcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passcode(<redacted>)")
+    }
+}
+
+/// `GET /api/v1/config`: what the sign-in page needs before anyone signs in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicConfig {
+    /// The domain users sign in to unless they name another (the operator's
+    /// `user_domain_name`).
+    pub default_domain: String,
+    /// Whether the sign-in page offers a domain field (clouds with one domain need none).
+    pub show_domain: bool,
+    /// The regions offered, when the operator restricts them (empty: every region of the
+    /// catalog), and the one shown first.
+    pub regions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
+    /// The languages of the web UI (BCP 47 codes).
+    pub languages: Vec<String>,
+}
+
+/// The web UI's languages, as `PublicConfig::languages` lists them.
+pub const LANGUAGES: [&str; 7] = ["en", "fr", "it", "pt", "pl", "es", "de"];
+
 /// The signed-in session, as `GET/POST /api/v1/session` and `PUT /api/v1/session/project`
 /// return it. The Keystone token itself stays on the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub user: NamedRef,
     /// The project the session is scoped to: every image call acts as this project.
@@ -70,6 +109,7 @@ pub struct Session {
 
 /// An id with its human name (users, projects).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NamedRef {
     pub id: String,
     pub name: String,
@@ -77,6 +117,7 @@ pub struct NamedRef {
 
 /// `PUT /api/v1/session/project`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SwitchProject {
     pub project_id: String,
 }

@@ -6,6 +6,7 @@
 
 mod bench;
 mod frontend;
+mod schemathesis;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -273,6 +274,7 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
     eprintln!("xtask: preparing the dev cloud's Python venv (cached)");
     let venv = devcloud::ensure_venv()?;
     eprintln!("xtask: venv ready at {}", venv.display());
+    let schemathesis = schemathesis::ensure(root)?;
 
     if lint {
         run_cmd(
@@ -280,6 +282,14 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
                 .current_dir(root)
                 .args(["fmt", "--all", "--check"]),
             "cargo fmt --check",
+        )?;
+        // No container engine here: the Dockerfile is checked statically (its settings in
+        // .hadolint.yaml); the embedded-UI build it runs is tested in tests/e2e/embedded.rs.
+        run_cmd(
+            Command::new(schemathesis.with_file_name("hadolint"))
+                .current_dir(root)
+                .arg("Dockerfile"),
+            "hadolint Dockerfile",
         )?;
         run_cmd(
             Command::new(cargo()).current_dir(root).args([
@@ -319,6 +329,7 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
             })
             .args(extra)
             .env("GLIMPSE_ASSETS_DIR", &web)
+            .env("GLIMPSE_SCHEMATHESIS", &schemathesis)
             .env("GLIMPSE_AXE_JS", frontend::axe_core()?),
         "cargo test --workspace (unit tests, then the end-to-end suite on a real dev cloud and browser)",
     )

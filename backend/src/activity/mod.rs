@@ -129,6 +129,15 @@ impl ActivityLog {
         }
     }
 
+    /// Whether the store answers a query (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+        }
+        Ok(())
+    }
+
     /// Closes every connection; calls after this fail.
     pub async fn close(&self) {
         match &self.pool {

@@ -100,7 +100,9 @@ impl Audit {
     /// Starts the audit as its own task, held by `claim` (one audit per session).
     pub fn start(self, claim: Claim, describe: Describe) -> Messages {
         let (tx, rx) = mpsc::channel(64);
-        let task = tokio::spawn(self.run(Sender { tx, describe }));
+        let task = tokio::spawn(crate::openstack::carrying_request_id(
+            self.run(Sender { tx, describe }),
+        ));
         Messages {
             rx,
             task,
@@ -109,6 +111,7 @@ impl Audit {
     }
 
     async fn run(mut self, out: Sender) {
+        let started = std::time::Instant::now();
         let progress = Arc::new(Progress::default());
         let mut failures = 0usize;
         let mut rows_sent = 0usize;
@@ -240,6 +243,8 @@ impl Audit {
                 }
             }
         }
+        // Counted when it ran to the end; an audit whose client went away is not.
+        crate::metrics::audit_ran(failures == 0, started.elapsed());
         out.send(AuditMessage::Done {
             rows: rows_sent,
             failures,

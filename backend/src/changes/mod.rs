@@ -106,7 +106,7 @@ impl Changes {
         let count = member_ids.len();
         let (log, glance, actor) = (self.log.clone(), self.glance.clone(), self.actor.clone());
         let image = image_id.to_owned();
-        let task = tokio::spawn(async move {
+        let task = tokio::spawn(crate::openstack::carrying_request_id(async move {
             let name = image_name(&glance, &actor.token, &image).await;
             stream::iter(member_ids)
                 .map(|member| {
@@ -120,7 +120,7 @@ impl Changes {
                 .buffered(concurrency.max(1))
                 .collect::<Vec<_>>()
                 .await
-        });
+        }));
         task.await.unwrap_or_else(|e| {
             tracing::error!(error = %e, "a change task ended without an answer");
             (0..count).map(|_| Err(Error::Interrupted)).collect()
@@ -206,7 +206,7 @@ impl Changes {
     {
         let (log, glance, actor) = (self.log.clone(), self.glance.clone(), self.actor.clone());
         let image = image_id.to_owned();
-        let task = tokio::spawn(async move {
+        let task = tokio::spawn(crate::openstack::carrying_request_id(async move {
             let name = image_name(&glance, &actor.token, &image).await;
             let intents = actions
                 .iter()
@@ -217,7 +217,7 @@ impl Changes {
                 .collect();
             let call = call(glance, actor.token.clone(), image);
             recorded(&log, intents, async { Ok(call.await?) }).await
-        });
+        }));
         task.await.unwrap_or_else(|e| {
             tracing::error!(error = %e, "a change task ended without an answer");
             Err(Error::Interrupted)
@@ -263,6 +263,7 @@ async fn recorded<T>(
         match log.begin(intent).await {
             Ok(id) => ids.push(id),
             Err(e) => {
+                crate::metrics::activity_write_failed();
                 let error = Error::LogUnavailable(e);
                 finish(log, &ids, error.code().as_str()).await;
                 return Err(error);
@@ -281,6 +282,7 @@ async fn recorded<T>(
 async fn finish(log: &ActivityLog, ids: &[i64], outcome: &str) {
     for &id in ids {
         if let Err(e) = log.finish(id, outcome).await {
+            crate::metrics::activity_write_failed();
             // The change is made (or not); its entry stays unfinished until reconciled.
             tracing::error!(error = %e, event = id, "could not record an outcome");
         }

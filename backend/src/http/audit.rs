@@ -5,17 +5,18 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures::StreamExt;
 use json::{AuditFailure, AuditMessage, MemberStatus};
 use serde::Deserialize;
 use tokio::time::Instant;
 use tower_sessions::Session;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{Error, Result};
@@ -31,11 +32,11 @@ const HEARTBEAT: Duration = Duration::from_millis(500);
 /// as when the UI restarts an audit for a new filter) before it is refused.
 const CLAIM_PATIENCE: Duration = Duration::from_secs(2);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/audit/access", get(access))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(access))
 }
 
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum Format {
     /// One `AuditMessage` per line, as results arrive.
@@ -45,18 +46,37 @@ enum Format {
     Csv,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Params {
+    /// One region; every region offered when absent.
     region: Option<String>,
     /// Owner project id.
     owner: Option<String>,
     /// Member project id.
     member: Option<String>,
     status: Option<MemberStatus>,
+    /// `ndjson` (default, streamed), `json` or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audit/access",
+    tag = "audit",
+    params(Params),
+    responses(
+        (status = 200, description = "The access audit: NDJSON (`format=ndjson`, streamed `AuditMessage`s), JSON or CSV.", content((json::AuditMessage = "application/x-ndjson"), (json::AccessAudit = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 409, description = "`audit_running`: this session already runs an audit", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [])),
+)]
 async fn access(
     State(app): State<AppState>,
     session: Session,

@@ -26,6 +26,16 @@ pub enum Error {
     UnreadableBody(String),
     #[error("{0}")]
     Unauthenticated(String),
+    /// The password was right; the account's rules also want `methods` (e.g. `totp`). The
+    /// receipt waits in the session for the next factor.
+    #[error("{message}")]
+    MfaRequired {
+        message: String,
+        methods: Vec<String>,
+    },
+    /// A wrong second factor: the receipt stays usable, so the session is kept.
+    #[error("{0}")]
+    WrongPasscode(String),
     #[error("missing or wrong X-CSRF-Token header: reload the page and try again")]
     Csrf,
     #[error("{0}")]
@@ -84,7 +94,9 @@ impl Error {
         match self {
             Self::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             Self::UnreadableBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated(_) | Self::MfaRequired { .. } | Self::WrongPasscode(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::ImageNotShared(_) | Self::AlreadyMember(_) | Self::AuditRunning => {
@@ -103,7 +115,8 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::InvalidInput { .. } | Self::UnreadableBody(_) => ErrorCode::InvalidInput,
-            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Unauthenticated(_) | Self::WrongPasscode(_) => ErrorCode::Unauthenticated,
+            Self::MfaRequired { .. } => ErrorCode::MfaRequired,
             Self::Csrf => ErrorCode::Csrf,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
@@ -135,9 +148,16 @@ impl Error {
             }
             Self::MemberQuotaExceeded { limit, .. } => body.limit = *limit,
             Self::RateLimited { retry_after, .. } => body.retry_after = Some(*retry_after),
+            Self::MfaRequired { methods, .. } => body.methods = Some(methods.clone()),
             _ => {}
         }
         body
+    }
+
+    /// A 401 that leaves the session as it is, since it holds a sign-in half done (a
+    /// receipt waiting for its passcode); every other 401 ends the session.
+    pub fn keeps_session(&self) -> bool {
+        matches!(self, Self::MfaRequired { .. } | Self::WrongPasscode(_))
     }
 
     pub fn session_expired() -> Self {
@@ -157,6 +177,9 @@ impl IntoResponse for Error {
         }
         let body = json::ErrorResponse { error: self.body() };
         let mut response = (self.status(), Json(body)).into_response();
+        if self.keeps_session() {
+            response.extensions_mut().insert(KeepSession);
+        }
         if let Self::RateLimited { retry_after, .. } = self {
             response
                 .headers_mut()
@@ -165,6 +188,10 @@ impl IntoResponse for Error {
         response
     }
 }
+
+/// Marks a 401 answer that must not end the session (see [`Error::keeps_session`]).
+#[derive(Clone, Copy, Debug)]
+pub struct KeepSession;
 
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Self {
@@ -260,6 +287,12 @@ impl From<OpenStackError> for Error {
                     what(service)
                 ))
             }
+            OpenStackError::MoreFactors(receipt) => Self::MfaRequired {
+                message:
+                    "The password is right; this account also needs another factor to sign in."
+                        .into(),
+                methods: receipt.missing.clone(),
+            },
             OpenStackError::BadEndpoint {
                 ref service,
                 ref detail,

@@ -1,12 +1,13 @@
 //! `/audit/snapshots` and `/audit/changes`: access history ([`crate::history`]) over HTTP.
 //! Snapshots are recorded by `/audit/access` (see `audit.rs`).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{Error, Result};
@@ -14,13 +15,26 @@ use super::extract::{Json, Query};
 use super::session::CurrentUser;
 use crate::history;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/audit/snapshots", get(snapshots))
-        .route("/audit/changes", get(changes))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(snapshots))
+        .routes(routes!(changes))
 }
 
 /// `GET /audit/snapshots`: the user's own, newest first.
+#[utoipa::path(
+    get,
+    path = "/audit/snapshots",
+    tag = "audit",
+    responses(
+        (status = 200, description = "The user's stored audits, newest first.", body = json::SnapshotList),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 503, description = "`log_unavailable`: the activity database cannot be read", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [])),
+)]
 async fn snapshots(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -29,7 +43,7 @@ async fn snapshots(
     Ok(Json(json::SnapshotList { snapshots }))
 }
 
-#[derive(Deserialize, Default, PartialEq, Eq)]
+#[derive(Deserialize, Default, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum Format {
     #[default]
@@ -37,16 +51,36 @@ enum Format {
     Csv,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ChangesQuery {
+    /// The earlier snapshot's id.
     from: i64,
-    /// The newest snapshot when absent.
+    /// The later snapshot's id; the newest snapshot when absent.
     to: Option<i64>,
+    /// `json` (default) or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 
 /// `GET /audit/changes?from=&to=&format=`.
+#[utoipa::path(
+    get,
+    path = "/audit/changes",
+    tag = "audit",
+    params(ChangesQuery),
+    responses(
+        (status = 200, description = "What changed from `from` to `to`, each change explained by activity events or made outside Glimpse: JSON or CSV (`format`).", content((json::AccessChanges = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`invalid_input`: a malformed parameter, or `from` newer than `to` (named by `field`)", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 404, description = "`not_found`: no such snapshot of this user's", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 503, description = "`log_unavailable`: the activity database cannot be read", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [])),
+)]
 async fn changes(
     State(app): State<AppState>,
     user: CurrentUser,

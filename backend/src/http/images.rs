@@ -1,12 +1,13 @@
 //! `/images`: the current project's view of images in one region.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use futures::future::try_join_all;
 use futures::{StreamExt, stream};
 use json::{MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
@@ -14,23 +15,31 @@ use super::session::CurrentUser;
 use super::{AppState, changes_by};
 use crate::openstack::glance::{self, ImageChanges, ImageQuery};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/images", get(list))
-        .route("/images/{image_id}", get(show).patch(update))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show, update))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RegionQuery {
+    /// The region; the first one offered when absent.
     pub region: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// The region; the first one offered when absent.
     region: Option<String>,
+    /// `me`: the project's own; `others`: shared with it; `all` (default).
     #[serde(default)]
+    #[param(inline)]
     owner: OwnerFilter,
+    /// With `others`: the project's member status (default `accepted`).
     #[serde(default)]
+    #[param(inline)]
     member_status: MemberStatusFilter,
 }
 
@@ -50,6 +59,20 @@ pub fn image_id(id: &str) -> Result<&str> {
 
 /// `GET /images`: images owned by the project (`owner=me`), shared with it (`owner=others`,
 /// tagged with the project's member status), or both; every page of Glance's list.
+#[utoipa::path(
+    get,
+    path = "/images",
+    tag = "images",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Images of the project and shared with it, every page of Glance's list.", body = json::ImageList),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [])),
+)]
 async fn list(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -143,6 +166,21 @@ async fn list(
 }
 
 /// `GET /images/{id}`: everything `openstack image show` shows.
+#[utoipa::path(
+    get,
+    path = "/images/{image_id}",
+    tag = "images",
+    params(("image_id" = String, Path, description = "The image id (a UUID)."), RegionQuery),
+    responses(
+        (status = 200, description = "The image, with everything `openstack image show` shows.", body = json::ImageDetail),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 404, description = "`not_found`: no such image, or this project cannot see it", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [])),
+)]
 async fn show(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -170,6 +208,26 @@ async fn show(
 }
 
 /// `PATCH /images/{id}`: visibility (shared or private) and protection.
+#[utoipa::path(
+    patch,
+    path = "/images/{image_id}",
+    tag = "images",
+    params(("image_id" = String, Path, description = "The image id (a UUID)."), RegionQuery),
+    request_body = json::ImageUpdate,
+    responses(
+        (status = 200, description = "The image, changed.", body = json::ImageDetail),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 403, description = "`csrf`: the `X-CSRF-Token` header is missing or wrong; `forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
+        (status = 404, description = "`not_found`: no such image, or this project cannot see it", body = json::ErrorResponse),
+        (status = 409, description = "the image cannot change that way (e.g. `already_member`, `image_not_shared`)", body = json::ErrorResponse),
+        (status = 422, description = "`invalid_input`: the body is not the JSON this endpoint takes", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 503, description = "`log_unavailable`: the activity log cannot be written, so nothing was changed", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [], "csrf" = [])),
+)]
 async fn update(
     State(app): State<AppState>,
     user: CurrentUser,

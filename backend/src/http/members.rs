@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
@@ -17,13 +17,10 @@ use super::{AppState, changes_by};
 use crate::changes;
 use crate::openstack::glance::{self, Glance};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/images/{image_id}/members", get(list).post(add))
-        .route(
-            "/images/{image_id}/members/{member_id}",
-            put(decide).delete(remove),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, add))
+        .routes(routes!(decide, remove))
 }
 
 fn project_id<'a>(field: &str, id: &'a str) -> Result<&'a str> {
@@ -51,6 +48,23 @@ fn member(user: &CurrentUser, m: glance::Member) -> json::Member {
 }
 
 /// `GET /images/{id}/members`: every member for the owner; its own membership for a member.
+#[utoipa::path(
+    get,
+    path = "/images/{image_id}/members",
+    tag = "members",
+    params(("image_id" = String, Path, description = "The image id (a UUID)."), RegionQuery),
+    responses(
+        (status = 200, description = "Every member for the owner; its own membership for a member.", body = json::MemberList),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 403, description = "`forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
+        (status = 404, description = "`not_found`: no such image, or this project cannot see it", body = json::ErrorResponse),
+        (status = 409, description = "`image_not_shared`: only a shared image has members", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [])),
+)]
 async fn list(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -98,6 +112,28 @@ pub const MAX_MEMBER_IDS: usize = 128;
 /// `POST /images/{id}/members`: `{member_id}` answers 201 with the member; `{member_ids}`
 /// (distinct ids, at most [`MAX_MEMBER_IDS`]) answers 200 with one outcome per distinct id,
 /// a failure not stopping the rest.
+#[utoipa::path(
+    post,
+    path = "/images/{image_id}/members",
+    tag = "members",
+    params(("image_id" = String, Path, description = "The image id (a UUID)."), RegionQuery),
+    request_body = json::AddMembers,
+    responses(
+        (status = 201, description = "`{member_id}`: the member added.", body = json::Member),
+        (status = 200, description = "`{member_ids}`: one result per distinct id.", body = json::AddMembersResult),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 403, description = "`csrf`: the `X-CSRF-Token` header is missing or wrong; `forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
+        (status = 404, description = "`not_found`: no such image, or this project cannot see it", body = json::ErrorResponse),
+        (status = 409, description = "`already_member`, `image_not_shared`", body = json::ErrorResponse),
+        (status = 413, description = "`member_quota_exceeded` (with `limit` when known)", body = json::ErrorResponse),
+        (status = 422, description = "`invalid_input`: the body is not the JSON this endpoint takes", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 503, description = "`log_unavailable`: the activity log cannot be written, so nothing was changed", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [], "csrf" = [])),
+)]
 async fn add(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -204,6 +240,23 @@ fn add_error(user: &CurrentUser, member_id: &str, e: changes::Error) -> Error {
 }
 
 /// `DELETE /images/{id}/members/{member_id}`: the owner ends a project's access.
+#[utoipa::path(
+    delete,
+    path = "/images/{image_id}/members/{member_id}",
+    tag = "members",
+    params(("image_id" = String, Path, description = "The image id (a UUID)."), ("member_id" = String, Path, description = "The member project's id."), RegionQuery),
+    responses(
+        (status = 204, description = "The project is no longer a member."),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 403, description = "`csrf`: the `X-CSRF-Token` header is missing or wrong; `forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
+        (status = 404, description = "`not_found`: no such image, or this project cannot see it", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 503, description = "`log_unavailable`: the activity log cannot be written, so nothing was changed", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [], "csrf" = [])),
+)]
 async fn remove(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -229,6 +282,26 @@ async fn remove(
 
 /// `PUT /images/{id}/members/{member_id}`: the current project accepts, rejects, or sets back
 /// to pending an image shared with it.
+#[utoipa::path(
+    put,
+    path = "/images/{image_id}/members/{member_id}",
+    tag = "members",
+    params(("image_id" = String, Path, description = "The image id (a UUID)."), ("member_id" = String, Path, description = "The member project's id."), RegionQuery),
+    request_body = json::MemberDecision,
+    responses(
+        (status = 200, description = "The member: the current project's decision.", body = json::Member),
+        (status = 400, description = "`invalid_input` (a malformed id or parameter, named by `field`), `unknown_region`", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 403, description = "`csrf`: the `X-CSRF-Token` header is missing or wrong; `forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
+        (status = 404, description = "`not_found`: no such image, or this project cannot see it", body = json::ErrorResponse),
+        (status = 409, description = "`image_not_shared`", body = json::ErrorResponse),
+        (status = 422, description = "`invalid_input`: the body is not the JSON this endpoint takes", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 503, description = "`log_unavailable`: the activity log cannot be written, so nothing was changed", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [], "csrf" = [])),
+)]
 async fn decide(
     State(app): State<AppState>,
     user: CurrentUser,

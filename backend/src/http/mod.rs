@@ -10,7 +10,10 @@ mod health;
 mod history;
 mod images;
 mod members;
+pub mod metrics;
+mod openapi;
 mod session;
+mod site;
 mod throttle;
 
 use std::sync::Arc;
@@ -61,6 +64,10 @@ pub struct Inner {
     /// The sessions running an audit.
     pub running_audits: Running,
     pub sign_in_throttle: SignInThrottle,
+    /// Where sessions live (readiness pings it).
+    pub sessions: Sessions,
+    /// Keystone's last readiness answer, kept a few seconds.
+    pub keystone_ready: health::Cached,
 }
 
 impl std::ops::Deref for AppState {
@@ -75,6 +82,7 @@ impl AppState {
         config: Config,
         http: reqwest::Client,
         activity: ActivityLog,
+        sessions: Sessions,
     ) -> anyhow::Result<Self> {
         let keystone = Keystone::new(http.clone(), &config.auth_url)?;
         Ok(Self(Arc::new(Inner {
@@ -92,6 +100,8 @@ impl AppState {
             http,
             keystone,
             activity,
+            sessions,
+            keystone_ready: health::Cached::default(),
         })))
     }
 
@@ -140,15 +150,36 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wa
     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
     base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-pub fn router(state: AppState, sessions: Sessions) -> Router {
-    let api = Router::new()
+/// Every `/api/v1` route, with its OpenAPI description.
+fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
         .merge(session::router())
         .merge(images::router())
         .merge(members::router())
         .merge(audit::router())
         .merge(history::router())
         .merge(activity::router())
+        .merge(site::router())
+}
+
+/// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.
+pub fn openapi(config: &Config) -> utoipa::openapi::OpenApi {
+    let (_, paths) = api_routes().split_for_parts();
+    let mut doc = openapi::doc(session::cookie_name(config.secure_cookies));
+    doc.merge(paths);
+    doc
+}
+
+pub fn router(state: AppState, sessions: Sessions) -> Router {
+    let doc = openapi(&state.config);
+    let (api, _) = api_routes().split_for_parts();
+    let api = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || std::future::ready(axum::Json(doc.clone()))),
+        )
         .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
+        .layer(middleware::from_fn(metrics::remember_route))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::end_session_on_401,
@@ -188,9 +219,15 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
                 .then(|| HeaderValue::from_static("max-age=31536000")),
         ));
 
+    // `/metrics` here, unless it has a listener of its own (`metrics_listen`).
+    let metrics = match state.config.metrics_listen {
+        None => metrics::router(),
+        Some(_) => Router::new(),
+    };
     Router::new()
         .nest("/api/v1", api)
         .merge(health::router())
+        .merge(metrics)
         .merge(assets::router(state.config.assets_dir.as_deref()))
         .with_state(state)
         .layer(headers)
@@ -212,6 +249,22 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(middleware::from_fn(carry_request_id))
                 .layer(middleware::from_fn_with_state(timeout, within_time)),
         )
+        // Outermost, so that an answer cut short by `within_time` counts too.
+        .layer(middleware::from_fn(metrics::track))
+}
+
+/// Every OpenStack call made for this request carries its id (`X-OpenStack-Request-ID`).
+async fn carry_request_id(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    crate::openstack::with_request_id(id, next.run(request)).await
 }

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
-use super::{OpenStackError, Service, Token, endpoint_url, read_json, send, with_segments};
+use super::{
+    OpenStackError, Service, Token, endpoint_url, read_json, send, send_any, with_segments,
+};
 
 #[derive(Clone, Debug)]
 pub struct Keystone {
@@ -20,17 +22,113 @@ pub struct Keystone {
     projects: Url,
 }
 
+/// A Keystone domain, by name or by id (clouds.yaml's `*_domain_name` or `*_domain_id`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Domain {
+    Name(String),
+    Id(String),
+}
+
+impl Domain {
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Domain::Name(name) => json!({ "name": name }),
+            Domain::Id(id) => json!({ "id": id }),
+        }
+    }
+}
+
+impl std::fmt::Display for Domain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Domain::Name(name) => f.write_str(name),
+            Domain::Id(id) => write!(f, "id:{id}"),
+        }
+    }
+}
+
 /// What a person signs in with.
 pub enum Credentials {
     Password {
         username: String,
         password: String,
-        user_domain: String,
+        user_domain: Domain,
     },
     ApplicationCredential {
         id: String,
         secret: String,
     },
+    /// A TOTP passcode, the factor a [`Receipt`] asked for after a password.
+    Totp {
+        receipt: Receipt,
+        passcode: String,
+    },
+}
+
+/// What Keystone answers a password whose owner's multi-factor rules want more (401 with an
+/// `Openstack-Auth-Receipt` header): sent back with the next factor, until it expires.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Receipt {
+    /// The `Openstack-Auth-Receipt` value. It vouches for the factors given: never shown.
+    id: String,
+    pub user_id: String,
+    /// RFC 3339, as Keystone gives it.
+    pub expires_at: String,
+    /// The methods that would complete one of the user's rules, e.g. `["totp"]`.
+    pub missing: Vec<String>,
+}
+
+impl std::fmt::Debug for Receipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receipt")
+            .field("id", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .field("missing", &self.missing)
+            .finish()
+    }
+}
+
+/// The 401 body that comes with a receipt.
+#[derive(Deserialize)]
+struct ReceiptBody {
+    receipt: ReceiptInfo,
+    #[serde(default)]
+    required_auth_methods: Vec<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct ReceiptInfo {
+    #[serde(default)]
+    methods: Vec<String>,
+    user: IdOnly,
+    expires_at: String,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+impl ReceiptBody {
+    fn into_receipt(self, id: String) -> Receipt {
+        let given = &self.receipt.methods;
+        let mut missing: Vec<String> = self
+            .required_auth_methods
+            .iter()
+            .flatten()
+            .filter(|m| !given.contains(m))
+            .cloned()
+            .collect();
+        missing.sort();
+        missing.dedup();
+        Receipt {
+            id,
+            user_id: self.receipt.user.id,
+            expires_at: self.receipt.expires_at,
+            missing,
+        }
+    }
 }
 
 /// An application credential that the operator gives Glimpse itself (never a user's), e.g.
@@ -51,11 +149,12 @@ impl std::fmt::Debug for ApplicationCredential {
 }
 
 /// What a new token is scoped to.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Scope {
     /// A project by name, in the given domain.
     ProjectName {
         name: String,
-        domain: String,
+        domain: Domain,
     },
     ProjectId(String),
     /// No scope: only good to list the user's projects and rescope.
@@ -189,6 +288,9 @@ fn yes() -> bool {
 
 const SERVICE: Service = Service::Keystone;
 
+/// The header that carries a multi-factor receipt, both ways.
+const RECEIPT_HEADER: &str = "openstack-auth-receipt";
+
 impl Keystone {
     /// `auth_url` as clouds.yaml writes it, with or without the trailing `/v3`.
     pub fn new(http: reqwest::Client, auth_url: &str) -> Result<Self, OpenStackError> {
@@ -226,34 +328,67 @@ impl Keystone {
             } => json!({
                 "methods": ["password"],
                 "password": {"user": {
-                    "name": username, "password": password, "domain": {"name": user_domain}
+                    "name": username, "password": password, "domain": user_domain.json()
                 }}
             }),
             Credentials::ApplicationCredential { id, secret } => json!({
                 "methods": ["application_credential"],
                 "application_credential": {"id": id, "secret": secret}
             }),
+            Credentials::Totp { receipt, passcode } => json!({
+                "methods": ["totp"],
+                "totp": {"user": {"id": receipt.user_id, "passcode": passcode}}
+            }),
         };
         let mut auth = json!({ "identity": identity });
-        if matches!(credentials, Credentials::Password { .. })
+        if !matches!(credentials, Credentials::ApplicationCredential { .. })
             && let Some(scope) = scope_json(scope)
         {
             auth["scope"] = scope;
         }
-        self.issue(json!({ "auth": auth })).await
+        let receipt = match credentials {
+            Credentials::Totp { receipt, .. } => Some(receipt.id.as_str()),
+            _ => None,
+        };
+        self.issue(json!({ "auth": auth }), receipt).await
     }
 
     /// A new token for `project_id` from a valid token of the same user.
     pub async fn rescope(&self, token: &Token, project_id: &str) -> Result<Auth, OpenStackError> {
-        self.issue(json!({"auth": {
-            "identity": {"methods": ["token"], "token": {"id": token.expose()}},
-            "scope": {"project": {"id": project_id}}
-        }}))
+        self.issue(
+            json!({"auth": {
+                "identity": {"methods": ["token"], "token": {"id": token.expose()}},
+                "scope": {"project": {"id": project_id}}
+            }}),
+            None,
+        )
         .await
     }
 
-    async fn issue(&self, body: serde_json::Value) -> Result<Auth, OpenStackError> {
-        let resp = send(&SERVICE, self.http.post(self.tokens.clone()).json(&body)).await?;
+    /// `POST /auth/tokens`, with the receipt of the factors given before when there is one.
+    async fn issue(
+        &self,
+        body: serde_json::Value,
+        receipt: Option<&str>,
+    ) -> Result<Auth, OpenStackError> {
+        let mut request = self.http.post(self.tokens.clone()).json(&body);
+        if let Some(receipt) = receipt {
+            request = request.header(RECEIPT_HEADER, receipt);
+        }
+        let resp = send_any(&SERVICE, request).await?;
+        if resp.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let Some(id) = resp
+                .headers()
+                .get(RECEIPT_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        {
+            let body: ReceiptBody = read_json(&SERVICE, resp).await?;
+            return Err(OpenStackError::MoreFactors(Box::new(body.into_receipt(id))));
+        }
+        if !resp.status().is_success() {
+            return Err(OpenStackError::from_response(SERVICE, resp).await);
+        }
         let token = resp
             .headers()
             .get("x-subject-token")
@@ -362,7 +497,7 @@ impl Keystone {
 fn scope_json(scope: &Scope) -> Option<serde_json::Value> {
     match scope {
         Scope::ProjectName { name, domain } => {
-            Some(json!({"project": {"name": name, "domain": {"name": domain}}}))
+            Some(json!({"project": {"name": name, "domain": domain.json()}}))
         }
         Scope::ProjectId(id) => Some(json!({"project": {"id": id}})),
         Scope::Unscoped => None,

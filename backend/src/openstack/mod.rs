@@ -5,7 +5,35 @@ pub mod glance;
 pub mod keystone;
 
 use std::fmt;
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+tokio::task_local! {
+    /// The id of the Glimpse request an OpenStack call is made for.
+    static REQUEST_ID: Option<String>;
+}
+
+/// Runs `work` with every OpenStack call in it carrying `request_id` as
+/// `X-OpenStack-Request-ID`, so that an operator can follow one click into Keystone's and
+/// Glance's logs (they log it as the `global_request_id`).
+pub async fn with_request_id<F: Future>(request_id: Option<String>, work: F) -> F::Output {
+    REQUEST_ID.scope(request_id, work).await
+}
+
+/// `work`, carrying the current request's id: for a task spawned on the request's behalf
+/// (a task does not inherit it).
+pub fn carrying_request_id<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let id = REQUEST_ID.try_with(Clone::clone).ok().flatten();
+    with_request_id(id, work)
+}
+
+/// The form OpenStack's request-id middleware accepts from a caller: `req-` and a UUID.
+fn openstack_request_id() -> Option<String> {
+    let id = REQUEST_ID.try_with(Clone::clone).ok().flatten()?;
+    uuid::Uuid::parse_str(&id)
+        .ok()
+        .map(|u| format!("req-{}", u.hyphenated()))
+}
 
 /// A Keystone token. Its `Debug` is redacted so that it never reaches a log line.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -66,6 +94,16 @@ pub enum Service {
     Glance { region: String },
 }
 
+impl Service {
+    /// The service's and region's names, as metrics label them.
+    fn labels(&self) -> (&'static str, &str) {
+        match self {
+            Service::Keystone => ("keystone", ""),
+            Service::Glance { region } => ("glance", region),
+        }
+    }
+}
+
 impl fmt::Display for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -104,6 +142,10 @@ pub enum OpenStackError {
     /// The catalog (or the configuration) gives the service a URL that is not http(s).
     #[error("{service} has an unusable endpoint URL: {detail}")]
     BadEndpoint { service: Service, detail: String },
+    /// Keystone took the credentials but the user's multi-factor rules ask for more: sign-in
+    /// goes on with the receipt and the next factor.
+    #[error("Keystone wants another authentication factor ({:?})", .0.missing)]
+    MoreFactors(Box<keystone::Receipt>),
 }
 
 impl OpenStackError {
@@ -187,6 +229,8 @@ pub struct HttpSettings {
     pub ca_pem: Option<Vec<u8>>,
     /// `verify: false` in clouds.yaml: accept any certificate (development clouds only).
     pub insecure: bool,
+    /// A client certificate and its key (PEM), from clouds.yaml's `cert` and `key`.
+    pub identity_pem: Option<Vec<u8>>,
 }
 
 /// Builds the process-wide pooled client: rustls, timeouts on every call, no redirects.
@@ -202,10 +246,15 @@ pub fn http_client(settings: &HttpSettings) -> anyhow::Result<reqwest::Client> {
         // flight: each idle connection holds its buffers.
         .pool_max_idle_per_host(32)
         .danger_accept_invalid_certs(settings.insecure);
+    // The host's CA store (a corporate CA installed there) is trusted besides the bundled
+    // roots: reqwest's `rustls-tls-native-roots` feature.
     if let Some(pem) = &settings.ca_pem {
         for cert in reqwest::Certificate::from_pem_bundle(pem)? {
             builder = builder.add_root_certificate(cert);
         }
+    }
+    if let Some(pem) = &settings.identity_pem {
+        builder = builder.identity(reqwest::Identity::from_pem(pem)?);
     }
     Ok(builder.build()?)
 }
@@ -216,14 +265,67 @@ async fn send(
     service: &Service,
     request: reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, OpenStackError> {
-    let resp = request
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| OpenStackError::from_reqwest(service.clone(), e))?;
+    let resp = send_any(service, request).await?;
     if resp.status().is_success() {
         Ok(resp)
-    } else if resp.status().is_redirection() {
+    } else {
+        Err(OpenStackError::from_response(service.clone(), resp).await)
+    }
+}
+
+/// Sends a request; transport failures and redirects are errors, any other answer is the
+/// caller's to read.
+async fn send_any(
+    service: &Service,
+    mut request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, OpenStackError> {
+    if let Some(id) = openstack_request_id() {
+        request = request.header("X-OpenStack-Request-ID", id);
+    }
+    let (client, built) = request
+        .header(reqwest::header::ACCEPT, "application/json")
+        .build_split();
+    let built = built.map_err(|e| OpenStackError::from_reqwest(service.clone(), e))?;
+    let reads = built.method() == reqwest::Method::GET;
+    let started = Instant::now();
+    let sent = client.execute(built).await;
+    let (name, region) = service.labels();
+    let outcome = match &sent {
+        Ok(r) if r.status().is_success() => "ok",
+        Ok(r) if r.status().is_redirection() => "redirect",
+        Ok(r) if r.status().is_client_error() => "client_error",
+        Ok(_) => "server_error",
+        Err(e) if e.is_timeout() => "timeout",
+        Err(_) => "unavailable",
+    };
+    crate::metrics::upstream_call(name, region, outcome, started.elapsed());
+    let resp = sent.map_err(|e| OpenStackError::from_reqwest(service.clone(), e))?;
+    // The service's own id for this call, which its logs carry: what an operator greps for.
+    let answer_id = resp
+        .headers()
+        .get("x-openstack-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let status = resp.status().as_u16();
+    if reads && resp.status().is_success() {
+        tracing::debug!(
+            service = name,
+            region,
+            status,
+            openstack_request_id = answer_id,
+            "OpenStack answered"
+        );
+    } else {
+        // A change, or a refusal: worth a line an operator can follow into OpenStack's logs.
+        tracing::info!(
+            service = name,
+            region,
+            status,
+            openstack_request_id = answer_id,
+            "OpenStack answered"
+        );
+    }
+    if resp.status().is_redirection() {
         let location = resp
             .headers()
             .get(reqwest::header::LOCATION)
@@ -235,7 +337,7 @@ async fn send(
             location,
         })
     } else {
-        Err(OpenStackError::from_response(service.clone(), resp).await)
+        Ok(resp)
     }
 }
 

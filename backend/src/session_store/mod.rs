@@ -18,7 +18,8 @@ use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool};
 #[derive(Clone, Debug)]
 pub enum Sessions {
     Memory(MemoryStore),
-    Redis(Sealed<RedisStore<Pool>>),
+    /// The store, and its pool for pinging.
+    Redis(Sealed<RedisStore<Pool>>, Pool),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,14 +52,37 @@ impl Sessions {
         };
         let pool = Pool::new(config, None, None, None, 4).map_err(unreachable)?;
         pool.init().await.map_err(unreachable)?;
-        Ok(Self::Redis(Sealed::new(RedisStore::new(pool), key)))
+        Ok(Self::Redis(
+            Sealed::new(RedisStore::new(pool.clone()), key),
+            pool,
+        ))
+    }
+
+    /// Whether the store answers (readiness): Redis is pinged; memory always answers.
+    pub async fn ping(&self) -> Result<(), String> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Redis(_, pool) => pool
+                .ping::<String>(None)
+                .await
+                .map(drop)
+                .map_err(|e| format!("Redis does not answer: {e}")),
+        }
+    }
+
+    /// Sessions held here, when this replica alone holds them (memory).
+    pub fn count(&self) -> Option<usize> {
+        match self {
+            Self::Memory(s) => Some(s.len()),
+            Self::Redis(..) => None,
+        }
     }
 
     /// Deletes expired sessions. Redis expires its keys by itself; memory needs the sweep.
     pub async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
             Self::Memory(s) => s.delete_expired().await,
-            Self::Redis(_) => Ok(()),
+            Self::Redis(..) => Ok(()),
         }
     }
 }
@@ -80,28 +104,28 @@ impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
             Self::Memory(s) => s.create(record).await,
-            Self::Redis(s) => s.create(record).await,
+            Self::Redis(s, _) => s.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
             Self::Memory(s) => s.save(record).await,
-            Self::Redis(s) => s.save(record).await,
+            Self::Redis(s, _) => s.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
             Self::Memory(s) => s.load(id).await,
-            Self::Redis(s) => s.load(id).await,
+            Self::Redis(s, _) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
             Self::Memory(s) => s.delete(id).await,
-            Self::Redis(s) => s.delete(id).await,
+            Self::Redis(s, _) => s.delete(id).await,
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct ProxyState {
     /// After this many changes, hold the rest: alternately made in Glance but never answered,
     /// and never made (as a crash finds calls in flight).
     hold_after: Mutex<Option<usize>>,
+    /// The `X-OpenStack-Request-ID` of each call, as sent (empty when absent).
+    request_ids: Mutex<Vec<String>>,
 }
 
 /// A proxy to a real Glance.
@@ -111,6 +113,11 @@ impl Proxy {
         *self.state.change_delay.lock().unwrap() = delay;
     }
 
+    /// The `X-OpenStack-Request-ID` header of every call so far, in order.
+    pub fn request_ids(&self) -> Vec<String> {
+        self.state.request_ids.lock().unwrap().clone()
+    }
+
     pub fn hold_changes_after(&self, n: Option<usize>) {
         *self.state.hold_after.lock().unwrap() = n;
     }
@@ -136,6 +143,13 @@ impl Drop for InFlight<'_> {
 
 async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
     let _counted = InFlight::new(&state);
+    let request_id = request
+        .headers()
+        .get("x-openstack-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    state.request_ids.lock().unwrap().push(request_id);
     let is_change = !matches!(request.method(), &Method::GET | &Method::HEAD);
     let mut delay = *state.delay.lock().unwrap();
     if is_change {
@@ -183,7 +197,14 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     let headers: HeaderMap = answer
         .headers()
         .iter()
-        .filter(|(name, _)| *name == header::CONTENT_TYPE)
+        // Keystone's too, so that the proxy can stand in front of it.
+        .filter(|(name, _)| {
+            *name == header::CONTENT_TYPE
+                || matches!(
+                    name.as_str(),
+                    "x-subject-token" | "openstack-auth-receipt" | "x-openstack-request-id"
+                )
+        })
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect();
     let bytes = answer.bytes().await.unwrap_or_default();

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use super::user::{KEY, ProjectToken, UserSession, end, store};
 use crate::http::AppState;
-use crate::http::error::{Error, Result};
+use crate::http::error::{Error, KeepSession, Result};
 use crate::openstack::Token;
 use crate::openstack::glance::Glance;
 
@@ -216,7 +216,12 @@ pub async fn end_session_on_401(
     next: Next,
 ) -> Response {
     let response = next.run(request).await;
+    // A session nobody signed in to yet is left alone: it may hold a sign-in waiting for
+    // its passcode, which a 401 elsewhere (say, the UI asking whether it is signed in)
+    // must not lose.
     if response.status() == StatusCode::UNAUTHORIZED
+        && response.extensions().get::<KeepSession>().is_none()
+        && matches!(session.get::<UserSession>(KEY).await, Ok(Some(_)) | Err(_))
         && let Err(e) = end(&app, &session).await
     {
         tracing::warn!(error = %e, "could not end a session");

@@ -4,37 +4,61 @@
 
 mod cookie;
 mod current;
+mod second_factor;
 mod sign_in;
 mod user;
 
-pub use cookie::layer;
+pub use cookie::{cookie_name, layer};
 pub use current::{CurrentUser, end_session_on_401};
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
 use tower_sessions::Session;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{Error, Result};
 use super::extract::Json;
 use user::{end, revoke_quietly, store, user_session};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/session",
-            get(show).post(sign_in::sign_in).delete(sign_out),
-        )
-        .route("/session/project", put(switch_project))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(show, sign_in::sign_in, sign_out))
+        .routes(routes!(second_factor::passcode))
+        .routes(routes!(switch_project))
 }
 
 /// `GET /session`: the session (its token re-checked with Keystone when due).
+#[utoipa::path(
+    get,
+    path = "/session",
+    tag = "session",
+    responses(
+        (status = 200, description = "The session.", body = json::Session),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [])),
+)]
 async fn show(user: CurrentUser) -> Json<json::Session> {
     Json(user.data.to_json())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/session",
+    tag = "session",
+    responses(
+        (status = 204, description = "Signed out: every token the session held is revoked."),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 403, description = "`csrf`: the `X-CSRF-Token` header is missing or wrong; `forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [], "csrf" = [])),
+)]
 async fn sign_out(
     State(app): State<AppState>,
     session: Session,
@@ -45,6 +69,22 @@ async fn sign_out(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    put,
+    path = "/session/project",
+    tag = "session",
+    request_body = json::SwitchProject,
+    responses(
+        (status = 200, description = "The session, scoped to that project.", body = json::Session),
+        (status = 400, description = "`invalid_input`: not a project id", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: not signed in, or the session ended", body = json::ErrorResponse),
+        (status = 403, description = "`csrf`: the `X-CSRF-Token` header is missing or wrong; `forbidden`: OpenStack's policy refuses", body = json::ErrorResponse),
+        (status = 422, description = "`invalid_input`: the body is not the JSON this endpoint takes", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(("session" = [], "csrf" = [])),
+)]
 async fn switch_project(
     State(app): State<AppState>,
     session: Session,
@@ -77,6 +117,13 @@ async fn switch_project(
             Some(401 | 403) => {
                 Error::Forbidden("Keystone refused to scope your session to that project.".into())
             }
+            // The token this switch started from was revoked meanwhile: by another switch of
+            // the same session at the same time (two tabs), which replaced it. (Found by the
+            // API fuzzer: a 502 before.)
+            Some(404) => Error::Forbidden(
+                "Another project switch of this session happened at the same time. Reload the page and try again."
+                    .into(),
+            ),
             _ => e.into(),
         })?;
     let projects = match app.keystone.projects(&auth.token).await {

@@ -1,8 +1,11 @@
-//! `POST /session`: sign-in with a password or an application credential.
+//! `POST /session`: sign-in with a password or an application credential (and, when the
+//! account's rules want a second factor, the start of a multi-factor sign-in that
+//! `second_factor` completes).
 
 use axum::extract::State;
 use tower_sessions::Session;
 
+use super::second_factor;
 use super::user::{
     KEY, UserSession, new_csrf_token, revoke_all, revoke_quietly, store, user_session,
 };
@@ -11,8 +14,25 @@ use crate::http::client_addr::ClientAddr;
 use crate::http::error::{Error, Result};
 use crate::http::extract::Json;
 use crate::openstack::OpenStackError;
-use crate::openstack::keystone::{Credentials, Scope, SignInRefusal};
+use crate::openstack::keystone::{Credentials, Domain, Scope, SignInRefusal};
 
+#[utoipa::path(
+    post,
+    path = "/session",
+    tag = "session",
+    request_body = json::SignIn,
+    responses(
+        (status = 200, description = "Signed in: the session (its cookie set).", body = json::Session),
+        (status = 400, description = "`invalid_input`: a field is empty", body = json::ErrorResponse),
+        (status = 401, description = "`unauthenticated`: wrong credentials; `mfa_required` (with `methods`): the password is right and the account also wants a passcode (`POST /session/totp`)", body = json::ErrorResponse),
+        (status = 403, description = "`forbidden`: no role in any project, or in the one named", body = json::ErrorResponse),
+        (status = 422, description = "`invalid_input`: the body is not the JSON this endpoint takes", body = json::ErrorResponse),
+        (status = 429, description = "`rate_limited`: too many attempts (`retry_after`, and the `Retry-After` header)", body = json::ErrorResponse),
+        (status = 502, description = "`upstream_unavailable`: OpenStack cannot be reached, or answered in a way Glimpse cannot use", body = json::ErrorResponse),
+        (status = 504, description = "`upstream_timeout`: OpenStack, or the request as a whole, took too long", body = json::ErrorResponse),
+    ),
+    security(()),
+)]
 pub(super) async fn sign_in(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -20,13 +40,59 @@ pub(super) async fn sign_in(
     Json(body): Json<json::SignIn>,
 ) -> Result<Json<json::Session>> {
     let (credentials, scope) = credentials(&app, body)?;
-    app.sign_in_throttle
-        .attempt(client, &throttle_key(&credentials))?;
+    let throttle_key = throttle_key(&credentials);
+    let result = match app.sign_in_throttle.attempt(client, &throttle_key) {
+        Err(e) => Err(e),
+        Ok(()) => match complete(&app, &session, &credentials, &scope).await {
+            Ok(data) => Ok(Json(data)),
+            Err(Failure::Keystone(OpenStackError::MoreFactors(receipt))) => {
+                Err(second_factor::wait_for(&session, *receipt, scope, throttle_key).await)
+            }
+            Err(Failure::Keystone(e)) => Err(sign_in_error(e, &scope)),
+            Err(Failure::Other(e)) => Err(e),
+        },
+    };
+    counted(result)
+}
+
+/// Counts a refused sign-in (by its error code) for the metrics; a password that wants a
+/// second factor is no refusal.
+pub(super) fn counted<T>(result: Result<T>) -> Result<T> {
+    if let Err(e) = &result
+        && !matches!(e, Error::MfaRequired { .. })
+    {
+        crate::metrics::sign_in_refused(e.code().as_str());
+    }
+    result
+}
+
+/// Why a sign-in did not complete.
+pub(super) enum Failure {
+    /// Keystone refused to issue a token: the caller words why.
+    Keystone(OpenStackError),
+    /// Anything else, already worded.
+    Other(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Other(e)
+    }
+}
+
+/// Signs in with `credentials` (a password, an application credential, or a passcode with
+/// its receipt): the session gets a new id and holds the new token.
+pub(super) async fn complete(
+    app: &AppState,
+    session: &Session,
+    credentials: &Credentials,
+    scope: &Scope,
+) -> Result<json::Session, Failure> {
     let first = app
         .keystone
-        .authenticate(&credentials, &scope)
+        .authenticate(credentials, scope)
         .await
-        .map_err(|e| sign_in_error(e, &scope))?;
+        .map_err(Failure::Keystone)?;
 
     let (auth, projects) = if first.application_credential {
         let project = first.project.clone().ok_or_else(|| {
@@ -35,7 +101,11 @@ pub(super) async fn sign_in(
         app.directory.learn(&[(project.clone(), None)]).await;
         (first, vec![project])
     } else {
-        let projects = app.keystone.projects_with_domains(&first.token).await?;
+        let projects = app
+            .keystone
+            .projects_with_domains(&first.token)
+            .await
+            .map_err(Error::from)?;
         app.directory.learn(&projects).await;
         let projects: Vec<_> = projects.into_iter().map(|(p, _)| p).collect();
         if first.project.is_some() {
@@ -43,35 +113,34 @@ pub(super) async fn sign_in(
         } else {
             // No project asked for: scope to the user's first project.
             let Some(project) = projects.first() else {
+                revoke_quietly(app, &first.token).await;
                 return Err(Error::Forbidden(
                     "You have no role in any project: ask an administrator to add you to one."
                         .into(),
-                ));
+                )
+                .into());
             };
-            // A fresh password sign-in rather than a rescope: a rescoped token carries the
-            // audit id of the chain's first token, and revoking that first token revokes the
-            // whole chain; the unscoped token should not outlive sign-in.
+            // A fresh sign-in with the same credentials rather than a rescope: a rescoped
+            // token carries the audit id of the chain's first token, and revoking that first
+            // token revokes the whole chain; the unscoped token should not outlive sign-in.
             let scope = Scope::ProjectId(project.id.clone());
-            let scoped = app
-                .keystone
-                .authenticate(&credentials, &scope)
-                .await
-                .map_err(|e| sign_in_error(e, &scope))?;
-            revoke_quietly(&app, &first.token).await;
-            (scoped, projects)
+            let scoped = app.keystone.authenticate(credentials, &scope).await;
+            revoke_quietly(app, &first.token).await;
+            (scoped.map_err(Failure::Keystone)?, projects)
         }
     };
 
-    let data = user_session(&app, auth, projects, new_csrf_token())?;
+    let data = user_session(app, auth, projects, new_csrf_token())?;
     // Signing in again in the same browser: the session signed in before ends here.
     if let Ok(Some(previous)) = session.get::<UserSession>(KEY).await {
-        revoke_all(&app, &previous).await;
+        revoke_all(app, &previous).await;
     }
     // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
-    session.cycle_id().await?;
-    store(&session, &data).await?;
+    session.cycle_id().await.map_err(Error::from)?;
+    second_factor::forget(session).await?;
+    store(session, &data).await?;
     tracing::info!(user = %data.user.name, project = %data.project.name, "signed in");
-    Ok(Json(data.to_json()))
+    Ok(data.to_json())
 }
 
 /// Who a sign-in attempt is for, as the throttle counts it.
@@ -83,6 +152,7 @@ fn throttle_key(credentials: &Credentials) -> String {
             ..
         } => format!("{user_domain}\n{username}"),
         Credentials::ApplicationCredential { id, .. } => format!("application credential\n{id}"),
+        Credentials::Totp { receipt, .. } => format!("user id\n{}", receipt.user_id),
     }
 }
 
@@ -95,10 +165,11 @@ fn credentials(app: &AppState, body: json::SignIn) -> Result<(Credentials, Scope
             if p.password.is_empty() {
                 return Err(Error::invalid("password", "Enter your password."));
             }
-            let domain = p
-                .user_domain
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or_else(|| app.config.user_domain_name.clone());
+            let config = &app.config;
+            let domain = match p.user_domain.filter(|d| !d.trim().is_empty()) {
+                Some(name) => Domain::Name(name.trim().to_owned()),
+                None => config.user_domain(),
+            };
             let scope = match p
                 .project
                 .map(|p| p.trim().to_owned())
@@ -108,7 +179,7 @@ fn credentials(app: &AppState, body: json::SignIn) -> Result<(Credentials, Scope
                 Some(id) if json::is_project_id(&id) => Scope::ProjectId(id),
                 Some(name) => Scope::ProjectName {
                     name,
-                    domain: app.config.project_domain_name.clone(),
+                    domain: config.project_domain(),
                 },
             };
             Ok((
@@ -144,7 +215,7 @@ fn credentials(app: &AppState, body: json::SignIn) -> Result<(Credentials, Scope
     }
 }
 
-fn sign_in_error(err: OpenStackError, scope: &Scope) -> Error {
+pub(super) fn sign_in_error(err: OpenStackError, scope: &Scope) -> Error {
     let project = match scope {
         Scope::ProjectName { name, .. } => Some(name.as_str()),
         Scope::ProjectId(id) => Some(id.as_str()),

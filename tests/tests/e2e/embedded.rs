@@ -1,0 +1,130 @@
+//! One file is the whole product: the `glimpse` binary built with the `embed-ui` feature
+//! serves the UI from inside itself (no `assets_dir`), and answers its container health check
+//! (`glimpse healthcheck`).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::harness::{assets_dir, cloud, services_up};
+
+/// `cargo build -p glimpse --features embed-ui`, embedding the built UI.
+fn embedded_binary() -> std::path::PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let web = assets_dir();
+    assert!(
+        web.join("index.html").is_file(),
+        "the UI is not built in {}: `cargo xtask build-ui`",
+        web.display()
+    );
+    let out = Command::new(cargo)
+        .current_dir(workspace)
+        .args(["build", "-p", "glimpse", "--bin", "glimpse"])
+        .args(["--features", "embed-ui", "--message-format=json"])
+        .env("GLIMPSE_WEB_DIR", &web)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "cargo build --features embed-ui failed"
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["target"]["name"] == "glimpse")
+        .find_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
+        .expect("cargo names the glimpse executable")
+}
+
+#[tokio::test]
+async fn the_binary_with_the_ui_inside_serves_it_and_answers_its_health_check() {
+    let _up = services_up().await;
+    let binary = tokio::task::spawn_blocking(embedded_binary)
+        .await
+        .expect("build");
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(&binary)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--auth-url",
+            &cloud().auth_url(),
+        ])
+        .current_dir(data.path())
+        .env_remove("GLIMPSE_ASSETS_DIR")
+        .env("GLIMPSE_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("glimpse starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let url: String = line[at + "listening on ".len()..]
+                    .chars()
+                    .take_while(|c| !matches!(c, '"' | ' '))
+                    .collect();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("glimpse listens");
+
+    let http = reqwest::Client::new();
+    let index = http.get(format!("{base}/images")).send().await.unwrap();
+    assert_eq!(index.status(), StatusCode::OK);
+    let html = index.text().await.unwrap();
+    assert!(html.contains("Loading Glimpse"), "{html}");
+    // Every asset the page names, gzipped as the build made it.
+    let assets: Vec<String> = html
+        .split("\"/assets/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    assert!(assets.len() >= 3, "{assets:?}");
+    for asset in &assets {
+        let r = http
+            .get(format!("{base}/assets/{asset}"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{asset}");
+        assert_eq!(r.headers()["content-encoding"], "gzip", "{asset}");
+        assert!(
+            r.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+    }
+    let missing = http
+        .get(format!("{base}/assets/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let health = |url: String| {
+        Command::new(&binary)
+            .args(["healthcheck", "--url", &url])
+            .status()
+            .expect("healthcheck runs")
+            .success()
+    };
+    assert!(health(format!("{base}/healthz")));
+    child.kill().expect("stop");
+    child.wait().expect("reaped");
+    assert!(!health(format!("{base}/healthz")), "nobody answers now");
+}
