@@ -31,4 +31,3 @@ mod ui;
 mod ui_audit;
 mod ui_history;
 mod ui_i18n;
-mod ui_mfa;
