@@ -80,6 +80,12 @@ pub struct Settings {
     pub sign_in_per_address: u32,
     /// Sign-in attempts allowed per minute for one username (or application credential).
     pub sign_in_per_user: u32,
+    /// Copies to another region one user may run at once, and all users together (per
+    /// replica).
+    pub copies_per_user: usize,
+    pub copies_total: usize,
+    /// Seconds a copy's data transfer may take at most.
+    pub copy_limit_secs: u64,
 }
 
 /// A secret setting: never printed, not even by `Debug`.
@@ -130,6 +136,9 @@ impl Default for Settings {
             request_timeout_secs: 120,
             reconcile_credential_id: None,
             reconcile_credential_secret: None,
+            copies_per_user: 2,
+            copies_total: 8,
+            copy_limit_secs: 24 * 3600,
         }
     }
 }
@@ -183,6 +192,9 @@ pub struct Config {
     pub session_idle: Duration,
     pub trusted_proxies: Vec<IpNet>,
     pub sign_in_limits: SignInLimits,
+    pub copies_per_user: usize,
+    pub copies_total: usize,
+    pub copy_limit: Duration,
 }
 
 /// Sign-in attempts allowed per minute, each at least 1.
@@ -280,6 +292,9 @@ impl Config {
             audit_glance_calls: settings.audit_glance_calls.max(1),
             request_timeout: Duration::from_secs(settings.request_timeout_secs.max(1)),
             reconcile_credential,
+            copies_per_user: settings.copies_per_user.max(1),
+            copies_total: settings.copies_total.max(1),
+            copy_limit: Duration::from_secs(settings.copy_limit_secs.max(1)),
         })
     }
 

@@ -3,8 +3,8 @@
 //! `openstack` holds the Keystone and Glance clients (no web types), `http` the API that
 //! proxies them with each user's own token (no OpenStack wire details), `startup` wires both.
 //! The domain lives apart from both: `changes` (every change, recorded in the `activity` log,
-//! and the reconciliation of those a crash left unfinished) and `audit` (who has access to
-//! what). See docs/architecture.md.
+//! and the reconciliation of those a crash left unfinished) `audit` (who has access to
+//! what) and `copies` (an image copied to another region). See docs/architecture.md.
 
 pub mod activity;
 pub mod audit;
@@ -12,6 +12,7 @@ pub mod changes;
 pub mod cli;
 pub mod clouds;
 pub mod config;
+pub mod copies;
 pub mod export;
 pub mod http;
 pub mod openstack;

@@ -89,10 +89,13 @@ impl Application {
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown);
+        // Copies whose process died are marked failed (the first pass at start-up).
+        let copies = self.state.copies.clone();
         tokio::select! {
             served = serve => served?,
             () = sweep(self.state, self.sessions) => {}
             () = self.reconciler.run() => {}
+            () = copies.keep_recovering() => {}
         }
         Ok(())
     }

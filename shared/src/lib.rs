@@ -7,6 +7,7 @@
 
 mod activity;
 mod audit;
+mod copies;
 mod error;
 mod ids;
 mod images;
@@ -15,6 +16,7 @@ mod session;
 
 pub use activity::*;
 pub use audit::*;
+pub use copies::*;
 pub use error::*;
 pub use ids::*;
 pub use images::*;

@@ -4,6 +4,7 @@ mod activity;
 mod assets;
 mod audit;
 pub mod client_addr;
+mod copies;
 pub mod error;
 mod extract;
 mod health;
@@ -28,6 +29,7 @@ use crate::activity::ActivityLog;
 use crate::audit::Running;
 use crate::changes::{Actor, Changes};
 use crate::config::Config;
+use crate::copies::Copies;
 use crate::openstack::glance::Glance;
 use crate::openstack::keystone::Keystone;
 use crate::session_store::Sessions;
@@ -50,6 +52,8 @@ pub struct Inner {
     /// The sessions running an audit.
     pub running_audits: Running,
     pub sign_in_throttle: SignInThrottle,
+    /// The copies to other regions this process runs.
+    pub copies: Copies,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,6 +74,17 @@ impl AppState {
             audit_glance_calls: Arc::new(Semaphore::new(config.audit_glance_calls)),
             running_audits: Running::default(),
             sign_in_throttle: SignInThrottle::new(config.sign_in_limits),
+            copies: Copies::new(
+                activity.clone(),
+                crate::copies::Settings {
+                    per_user: config.copies_per_user,
+                    total: config.copies_total,
+                    transfer_limit: config.copy_limit,
+                    stall_limit: config.timeout,
+                    interface: config.interface.clone(),
+                    concurrency: config.concurrency,
+                },
+            ),
             config,
             http,
             keystone,
@@ -129,6 +144,7 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .merge(members::router())
         .merge(audit::router())
         .merge(activity::router())
+        .merge(copies::router())
         .fallback(|| async { error::Error::NotFound("No such API endpoint.".into()) })
         .layer(middleware::from_fn_with_state(
             state.clone(),

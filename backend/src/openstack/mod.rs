@@ -122,7 +122,7 @@ impl OpenStackError {
         }
     }
 
-    fn from_reqwest(service: Service, err: reqwest::Error) -> Self {
+    pub(crate) fn from_reqwest(service: Service, err: reqwest::Error) -> Self {
         if err.is_timeout() {
             Self::Timeout { service }
         } else if err.is_connect() || err.is_request() {
@@ -213,8 +213,19 @@ async fn send(
     service: &Service,
     request: reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, OpenStackError> {
+    send_as_is(
+        service,
+        request.header(reqwest::header::ACCEPT, "application/json"),
+    )
+    .await
+}
+
+/// [`send`] without asking for JSON: for image data.
+async fn send_as_is(
+    service: &Service,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, OpenStackError> {
     let resp = request
-        .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
         .map_err(|e| OpenStackError::from_reqwest(service.clone(), e))?;

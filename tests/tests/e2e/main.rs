@@ -8,6 +8,7 @@ mod audit;
 mod audit_bounds;
 mod browser;
 mod cookies;
+mod copies;
 mod crash;
 mod events;
 mod faults;
