@@ -336,6 +336,8 @@ struct FlatDetail {
     member_created_at: Option<String>,
     #[serde(default)]
     member_updated_at: Option<String>,
+    #[serde(default)]
+    copied_from: Option<String>,
     container_format: Option<String>,
     checksum: Option<String>,
     os_hash_algo: Option<String>,
@@ -366,6 +368,7 @@ impl From<FlatDetail> for ImageDetail {
                 member_status: f.member_status,
                 member_created_at: f.member_created_at,
                 member_updated_at: f.member_updated_at,
+                copied_from: f.copied_from,
             },
             container_format: f.container_format,
             checksum: f.checksum,
@@ -429,6 +432,69 @@ pub async fn decide(
         region_query(region)
     );
     call("PUT", &path, json_body(&MemberDecision { status })).await
+}
+
+// ---------------------------------------------------------------------------------- copies
+
+/// A copy as the UI reads it: only what it shows, picked from the JSON (a serde type of its
+/// own would weigh a few KB of wasm that the size budget has no room for).
+#[derive(Clone, Default)]
+pub struct CopyView {
+    pub id: String,
+    /// `running`, `done`, `failed` or `cancelled`.
+    pub state: String,
+    pub target_region: String,
+    pub target_image_id: String,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub bytes_per_second: u64,
+    /// Why it failed, as an API error.
+    pub error: Option<ApiError>,
+}
+
+impl CopyView {
+    fn read(v: serde_json::Value) -> Self {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        let code = v["error"]["code"].as_str().map(|c| {
+            let code = ErrorCode::ALL.into_iter().find(|k| k.as_str() == c);
+            ApiError::code(502, code.unwrap_or(ErrorCode::Unknown))
+        });
+        CopyView {
+            id: text("id"),
+            state: text("state"),
+            target_region: text("target_region"),
+            target_image_id: text("target_image_id"),
+            bytes_done: v["bytes_done"].as_u64().unwrap_or(0),
+            bytes_total: v["bytes_total"].as_u64().unwrap_or(0),
+            bytes_per_second: v["bytes_per_second"].as_u64().unwrap_or(0),
+            error: code,
+        }
+    }
+}
+
+/// `POST /api/v1/images/{id}/copies?region=`: starts a copy to `target` (method `auto`).
+pub async fn start_copy(
+    region: &str,
+    image_id: &str,
+    target: &str,
+    with_members: bool,
+) -> ApiResult<CopyView> {
+    let path = format!("/images/{}/copies?{}", enc(image_id), region_query(region));
+    let body = format!(
+        "{{\"target_region\":{},\"with_members\":{with_members}}}",
+        serde_json::to_string(target).unwrap_or_default()
+    );
+    call("POST", &path, Body::Json(body))
+        .await
+        .map(CopyView::read)
+}
+
+/// `GET /api/v1/copies/{id}`, or with `cancel`, `DELETE` (stops it, deletes the partial image).
+pub async fn copy_state(id: &str, cancel: bool) -> ApiResult<CopyView> {
+    let method = if cancel { "DELETE" } else { "GET" };
+    call(method, &format!("/copies/{}", enc(id)), Body::None)
+        .await
+        .map(CopyView::read)
 }
 
 // ----------------------------------------------------------------------------------- audit
@@ -594,6 +660,7 @@ mod tests {
                 member_status: Some(MemberStatus::Pending),
                 member_created_at: Some("2025-01-03T00:00:00Z".into()),
                 member_updated_at: None,
+                copied_from: Some("RegionTwo/x".into()),
             },
             container_format: Some("bare".into()),
             checksum: None,

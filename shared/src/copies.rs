@@ -100,6 +100,9 @@ pub struct Copy {
     pub state: CopyState,
     pub bytes_done: u64,
     pub bytes_total: Option<u64>,
+    /// The average rate since the copy started.
+    #[serde(default)]
+    pub bytes_per_second: u64,
     /// Why the copy failed or stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,

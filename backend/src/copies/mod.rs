@@ -353,7 +353,9 @@ impl Copies {
             (Some(n), "running") => n,
             _ => u64::try_from(r.bytes_done).unwrap_or(0),
         };
+        let bytes_per_second = rate(bytes_done, &r.started_at, r.finished_at.as_deref());
         json::Copy {
+            bytes_per_second,
             error: r.error_code.as_deref().map(|code| {
                 let code: json::ErrorCode = serde_json::from_value(Value::String(code.to_owned()))
                     .unwrap_or(json::ErrorCode::Unknown);
@@ -373,6 +375,19 @@ impl Copies {
             started_at: r.started_at,
             finished_at: r.finished_at,
         }
+    }
+}
+
+/// Bytes a second on average from `started` to `finished` (or now).
+fn rate(bytes: u64, started: &str, finished: Option<&str>) -> u64 {
+    use time::format_description::well_known::Rfc3339;
+    let parse = |t: &str| OffsetDateTime::parse(t, &Rfc3339).ok();
+    let end = finished
+        .and_then(parse)
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    match parse(started) {
+        Some(start) if end > start => (bytes as f64 / (end - start).as_seconds_f64()) as u64,
+        _ => 0,
     }
 }
 
