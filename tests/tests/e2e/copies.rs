@@ -17,7 +17,7 @@ use crate::harness::{
 
 /// An active image of alice's project-a in `region` with real data, properties, tags and
 /// `min_*`; `shared` with project-b when `shared`. Returns its id and Glance's view of it.
-async fn source_image(region: &'static str, shared: bool) -> (String, Value) {
+pub(crate) async fn source_image(region: &'static str, shared: bool) -> (String, Value) {
     let token = OpenStack::token("alice", "project-a").await;
     let name = unique("copy-source");
     let id = {

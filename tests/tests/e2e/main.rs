@@ -23,4 +23,5 @@ mod sign_out;
 mod throttle;
 mod ui;
 mod ui_audit;
+mod ui_copies;
 mod ui_i18n;

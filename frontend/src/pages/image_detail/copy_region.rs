@@ -150,7 +150,7 @@ pub fn CopyPanel(
                     max=move || copy.with(|c| c.as_ref().map_or(1, |c| c.bytes_total.max(1)))
                     value=move || copy.with(|c| c.as_ref().map_or(0, |c| c.bytes_done))
                 ></progress>
-                <button type="button" class="btn" prop:hidden=move || button().is_empty() on:click=on_button>
+                <button type="button" class="btn" class:hidden=move || button().is_empty() on:click=on_button>
                     {button}
                 </button>
             </p>
