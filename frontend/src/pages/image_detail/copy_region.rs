@@ -117,7 +117,6 @@ pub fn CopyPanel(
     view! {
         <section class="card" aria-labelledby="copy-title">
             <h2 id="copy-title">{tr(Key::RegionCopyTitle)}</h2>
-            <p class="hint">{tr(Key::RegionCopyLede)}</p>
             <label class="check">
                 <input
                     type="checkbox"
@@ -146,9 +145,10 @@ pub fn CopyPanel(
             <FailureLine error=act.failure() doing=Doing::Load />
             <p class="progress" role="status">
                 {words}
+                // Per thousand: one attribute that changes.
                 <progress
-                    max=move || copy.with(|c| c.as_ref().map_or(1, |c| c.bytes_total.max(1)))
-                    value=move || copy.with(|c| c.as_ref().map_or(0, |c| c.bytes_done))
+                    max="1000"
+                    value=move || copy.with(|c| c.as_ref().map_or(0, |c| c.bytes_done * 1000 / c.bytes_total.max(1)))
                 ></progress>
                 <button type="button" class="btn" class:hidden=move || button().is_empty() on:click=on_button>
                     {button}
