@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use json::NamedRef;
 use time::OffsetDateTime;
 
-use super::sql::{Sql, bind};
-use super::{ActivityLog, Pool, Result, stamp};
+use super::sql::Sql;
+use super::{ActivityLog, Result, stamp};
 
 /// Ids looked up in one statement at most.
 const CHUNK: usize = 500;
@@ -68,18 +68,7 @@ impl ActivityLog {
                 "SELECT id, name, {} FROM project_directory WHERE id IN ({list})",
                 self.dialect().timestamp("last_seen")
             );
-            let rows: Vec<LearnedRow> = match &self.pool {
-                Pool::Sqlite(pool) => {
-                    bind!(sqlx::query_as(&sql.text), sql.args)
-                        .fetch_all(pool)
-                        .await?
-                }
-                Pool::Postgres(pool) => {
-                    bind!(sqlx::query_as(&sql.text), sql.args)
-                        .fetch_all(pool)
-                        .await?
-                }
-            };
+            let rows: Vec<LearnedRow> = self.fetch_all(sql).await?;
             out.extend(rows.into_iter().map(|r| {
                 (
                     r.id,

@@ -355,7 +355,19 @@ impl ActivityLog {
     }
 
     async fn fetch_events(&self, sql: Sql) -> Result<Vec<json::ActivityEvent>> {
-        let rows: Vec<EventRow> = match &self.pool {
+        let rows: Vec<EventRow> = self.fetch_all(sql).await?;
+        rows.into_iter().map(EventRow::into_event).collect()
+    }
+
+    /// Every row of a query, read as `R` from either store.
+    async fn fetch_all<R>(&self, sql: Sql) -> Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        Ok(match &self.pool {
             Pool::Sqlite(pool) => {
                 bind!(sqlx::query_as(&sql.text), sql.args)
                     .fetch_all(pool)
@@ -366,8 +378,7 @@ impl ActivityLog {
                     .fetch_all(pool)
                     .await?
             }
-        };
-        rows.into_iter().map(EventRow::into_event).collect()
+        })
     }
 }
 

@@ -5,8 +5,8 @@
 use json::{NamedRef, SnapshotSummary, UnknownPart};
 use time::OffsetDateTime;
 
-use super::sql::{Dialect, Sql, bind};
-use super::{ActivityLog, Pool, Result, stamp};
+use super::sql::{Dialect, Sql};
+use super::{ActivityLog, Result, stamp};
 
 /// A completed audit, as [`ActivityLog::save_snapshot`] stores it.
 #[derive(Clone, Debug)]
@@ -158,18 +158,7 @@ impl ActivityLog {
     }
 
     async fn fetch_snapshots(&self, sql: Sql) -> Result<Vec<StoredSnapshot>> {
-        let rows: Vec<SnapshotRow> = match &self.pool {
-            Pool::Sqlite(pool) => {
-                bind!(sqlx::query_as(&sql.text), sql.args)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Pool::Postgres(pool) => {
-                bind!(sqlx::query_as(&sql.text), sql.args)
-                    .fetch_all(pool)
-                    .await?
-            }
-        };
+        let rows: Vec<SnapshotRow> = self.fetch_all(sql).await?;
         rows.into_iter().map(SnapshotRow::into_stored).collect()
     }
 }
