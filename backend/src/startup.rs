@@ -112,11 +112,14 @@ impl Application {
                 None => std::future::pending().await,
             }
         };
+        // Copies whose process died are marked failed (the first pass at start-up).
+        let copies = self.state.copies.clone();
         tokio::select! {
             served = serve => served?,
             served = metrics => served?,
             () = sweep(self.state, self.sessions) => {}
             () = self.reconciler.run() => {}
+            () = copies.keep_recovering() => {}
         }
         Ok(())
     }

@@ -336,6 +336,8 @@ struct FlatDetail {
     member_created_at: Option<String>,
     #[serde(default)]
     member_updated_at: Option<String>,
+    #[serde(default)]
+    copied_from: Option<String>,
     container_format: Option<String>,
     checksum: Option<String>,
     os_hash_algo: Option<String>,
@@ -367,6 +369,7 @@ impl From<FlatDetail> for ImageDetail {
                 member_status: f.member_status,
                 member_created_at: f.member_created_at,
                 member_updated_at: f.member_updated_at,
+                copied_from: f.copied_from,
             },
             container_format: f.container_format,
             checksum: f.checksum,
@@ -432,6 +435,68 @@ pub async fn decide(
     call("PUT", &path, json_body(&MemberDecision { status })).await
 }
 
+// ---------------------------------------------------------------------------------- copies
+
+/// A copy as the UI reads it: only what it shows, picked from the JSON (a serde type of its
+/// own would weigh a few KB of wasm that the size budget has no room for).
+#[derive(Clone, Default)]
+pub struct CopyView {
+    pub id: String,
+    /// `running`, `done`, `failed` or `cancelled`.
+    pub state: String,
+    pub target_region: String,
+    pub target_image_id: String,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub bytes_per_second: u64,
+    /// Why it failed, as an API error.
+    pub error: Option<ApiError>,
+}
+
+impl CopyView {
+    fn read(v: serde_json::Value) -> Self {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        let code = v["error"]["code"].as_str().map(|c| {
+            let code = ErrorCode::ALL.into_iter().find(|k| k.as_str() == c);
+            ApiError::code(502, code.unwrap_or(ErrorCode::Unknown))
+        });
+        CopyView {
+            id: text("id"),
+            state: text("state"),
+            target_region: text("target_region"),
+            target_image_id: text("target_image_id"),
+            bytes_done: v["bytes_done"].as_u64().unwrap_or(0),
+            bytes_total: v["bytes_total"].as_u64().unwrap_or(0),
+            bytes_per_second: v["bytes_per_second"].as_u64().unwrap_or(0),
+            error: code,
+        }
+    }
+}
+
+/// `POST /api/v1/images/{id}/copies?region=`: starts a copy to `target` (method `auto`).
+pub async fn start_copy(
+    region: &str,
+    image_id: &str,
+    target: &str,
+    with_members: bool,
+) -> ApiResult<CopyView> {
+    let path = format!("/images/{}/copies?{}", enc(image_id), region_query(region));
+    let body = format!(
+        "{{\"target_region\":{},\"with_members\":{with_members}}}",
+        serde_json::to_string(target).unwrap_or_default()
+    );
+    call("POST", &path, Body::Json(body))
+        .await
+        .map(CopyView::read)
+}
+
+/// `DELETE /api/v1/copies/{id}`: stops the copy and deletes its partial image.
+pub async fn cancel_copy(id: &str) -> ApiResult<CopyView> {
+    call("DELETE", &format!("/copies/{}", enc(id)), Body::None)
+        .await
+        .map(CopyView::read)
+}
+
 // ----------------------------------------------------------------------------------- audit
 
 /// `GET /api/v1/audit/access?{query}` as NDJSON: `each` gets every message as it arrives.
@@ -440,8 +505,30 @@ pub async fn audit_stream(
     query: &str,
     mut each: impl FnMut(AuditMessage) -> bool,
 ) -> ApiResult<()> {
-    let path = format!("/audit/access?{query}");
-    let response = fetch("GET", &path, Body::None, "application/x-ndjson").await?;
+    ndjson(&format!("/audit/access?{query}"), &mut |line| {
+        let line = serde_json::from_str::<StreamLine>(line).ok()?;
+        // A kind of message this UI does not know yet is left out.
+        Some(line.message().is_none_or(&mut each))
+    })
+    .await
+}
+
+/// `GET /api/v1/copies/{id}/progress` as NDJSON: `each` gets the copy every half second
+/// until it ends; returning false stops following it (never the copy itself).
+pub async fn copy_progress(id: &str, mut each: impl FnMut(CopyView) -> bool) -> ApiResult<()> {
+    ndjson(&format!("/copies/{}/progress", enc(id)), &mut |line| {
+        let copy = serde_json::from_str::<serde_json::Value>(line).ok()?;
+        Some(each(CopyView::read(copy)))
+    })
+    .await
+}
+
+/// Reads an NDJSON answer line by line as it arrives. `each` gets every non-blank line:
+/// `None` when it cannot read it (the stream is then unreadable), `Some(false)` to stop
+/// reading (the download is cancelled). One reader for every stream, behind a `dyn`: a
+/// generic one would be compiled again for each (the UI's size budget).
+async fn ndjson(path: &str, each: &mut dyn FnMut(&str) -> Option<bool>) -> ApiResult<()> {
+    let response = fetch("GET", path, Body::None, "application/x-ndjson").await?;
     let status = response.status();
     if !(200..300).contains(&status) {
         let text = text_of(&response).await;
@@ -473,15 +560,11 @@ pub async fn audit_stream(
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let line = std::str::from_utf8(&line)
+            let go_on = std::str::from_utf8(&line)
                 .ok()
-                .and_then(|l| serde_json::from_str::<StreamLine>(l).ok())
+                .and_then(&mut *each)
                 .ok_or_else(|| ApiError::unreadable(status))?;
-            // A kind of message this UI does not know yet is left out.
-            let Some(message) = line.message() else {
-                continue;
-            };
-            if !each(message) {
+            if !go_on {
                 let _ = reader.cancel();
                 return Ok(());
             }
@@ -606,6 +689,7 @@ mod tests {
                 member_status: Some(MemberStatus::Pending),
                 member_created_at: Some("2025-01-03T00:00:00Z".into()),
                 member_updated_at: None,
+                copied_from: Some("RegionTwo/x".into()),
             },
             container_format: Some("bare".into()),
             checksum: None,

@@ -101,6 +101,7 @@ pub fn action(a: Action) -> String {
         Action::Accept => Key::ActivityDidAccept,
         Action::Reject => Key::ActivityDidReject,
         Action::SetPending => Key::ActivityDidSetPending,
+        Action::CopyImage => Key::ActivityDidCopyImage,
     })
 }
 

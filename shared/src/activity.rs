@@ -20,10 +20,12 @@ pub enum Action {
     Accept,
     Reject,
     SetPending,
+    /// A copy of the image to another region (`target_region`, `target_image_id`).
+    CopyImage,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Self::MakeShared,
         Self::MakePrivate,
         Self::Protect,
@@ -33,6 +35,7 @@ impl Action {
         Self::Accept,
         Self::Reject,
         Self::SetPending,
+        Self::CopyImage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Action {
             Self::Accept => "accept",
             Self::Reject => "reject",
             Self::SetPending => "set_pending",
+            Self::CopyImage => "copy_image",
         }
     }
 
@@ -92,6 +96,11 @@ pub struct ActivityEvent {
     /// `ok`, or the API error code of the failure; `None` while unfinished.
     pub outcome: Option<String>,
     pub request_id: Option<String>,
+    /// For a copy: the region copied to, and the new image there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_image_id: Option<String>,
 }
 
 /// `GET /api/v1/audit/events`: newest first; pass `next_before` as `before` for the next page.

@@ -89,13 +89,31 @@ pub enum ErrorCode {
     LogUnavailable,
     /// 500.
     Internal,
+    /// 409: only an `active` image can be copied.
+    ImageNotActive,
+    /// 400: a copy goes to another region than its source's.
+    SameRegion,
+    /// 413: the target region's storage quota has no room for the copy.
+    StorageQuotaExceeded,
+    /// 413: the image is larger than the target region accepts.
+    ImageTooLarge,
+    /// 403: only the project that owns an image copies it.
+    NotOwner,
+    /// 502: the copy failed on the way (the partial copy is deleted).
+    CopyFailed,
+    /// 409: the target region does not offer the import method asked for.
+    ImportMethodUnavailable,
+    /// 429: too many copies running (for this user, or in all).
+    TooManyCopies,
+    /// The copy was cancelled (its partial image deleted).
+    CopyCancelled,
     #[serde(other)]
     Unknown,
 }
 
 impl ErrorCode {
     /// Every code a server can send (not `Unknown`): a UI has words for each.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::InvalidInput,
         Self::Unauthenticated,
         Self::MfaRequired,
@@ -112,6 +130,15 @@ impl ErrorCode {
         Self::UpstreamTimeout,
         Self::LogUnavailable,
         Self::Internal,
+        Self::ImageNotActive,
+        Self::SameRegion,
+        Self::StorageQuotaExceeded,
+        Self::ImageTooLarge,
+        Self::NotOwner,
+        Self::CopyFailed,
+        Self::ImportMethodUnavailable,
+        Self::TooManyCopies,
+        Self::CopyCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +159,15 @@ impl ErrorCode {
             Self::UpstreamTimeout => "upstream_timeout",
             Self::LogUnavailable => "log_unavailable",
             Self::Internal => "internal",
+            Self::ImageNotActive => "image_not_active",
+            Self::SameRegion => "same_region",
+            Self::StorageQuotaExceeded => "storage_quota_exceeded",
+            Self::ImageTooLarge => "image_too_large",
+            Self::NotOwner => "not_owner",
+            Self::CopyFailed => "copy_failed",
+            Self::ImportMethodUnavailable => "import_method_unavailable",
+            Self::TooManyCopies => "too_many_copies",
+            Self::CopyCancelled => "copy_cancelled",
             Self::Unknown => "unknown",
         }
     }

@@ -140,6 +140,9 @@ pub struct Image {
     /// When the current project last decided on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_updated_at: Option<String>,
+    /// For a copy made by Glimpse: its source, `REGION/IMAGE_ID` ([`crate::COPIED_FROM`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<String>,
 }
 
 /// One image with everything `openstack image show` shows.

@@ -7,6 +7,7 @@
 
 mod activity;
 mod audit;
+mod copies;
 mod error;
 mod history;
 mod ids;
@@ -16,6 +17,7 @@ mod session;
 
 pub use activity::*;
 pub use audit::*;
+pub use copies::*;
 pub use error::*;
 pub use history::*;
 pub use ids::*;

@@ -169,7 +169,7 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
     for (name, bytes) in &shipped {
         let path = assets.join(name);
         fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        gzip(&path)?;
+        gzip(&path, bytes, release)?;
     }
 
     let template =
@@ -407,8 +407,27 @@ fn short_hash(parts: &[&[u8]]) -> String {
     hex::encode(h.finalize())[..16].to_owned()
 }
 
-/// Writes `<path>.gz` (gzip -9) beside the file, for the server's precompressed serving.
-fn gzip(path: &Path) -> Result<()> {
+/// Writes `<path>.gz` beside the file, for the server's precompressed serving. A release
+/// build compresses with Zopfli (the `zopfli` crate): still gzip, which every browser reads,
+/// but about 5% smaller than `gzip -9` at the cost of seconds of build time, paid once per
+/// release and saved on every first visit. A debug build keeps `gzip -9`, which is instant.
+fn gzip(path: &Path, bytes: &[u8], release: bool) -> Result<()> {
+    let gz = path.with_extension(match path.extension() {
+        Some(ext) => format!("{}.gz", ext.to_string_lossy()),
+        None => "gz".to_owned(),
+    });
+    if release {
+        let mut out = Vec::with_capacity(bytes.len() / 3);
+        zopfli::compress(
+            zopfli::Options::default(),
+            zopfli::Format::Gzip,
+            bytes,
+            &mut out,
+        )
+        .with_context(|| format!("compressing {}", path.display()))?;
+        fs::write(&gz, out).with_context(|| format!("writing {}", gz.display()))?;
+        return Ok(());
+    }
     let status = Command::new("gzip")
         .args(["-9", "-n", "-k", "-f"])
         .arg(path)

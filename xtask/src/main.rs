@@ -92,6 +92,16 @@ enum Bench {
         #[arg(long, default_value = "warn")]
         glimpse_log: String,
     },
+    /// An image copied RegionOne → RegionTwo streamed through Glimpse vs. piped raw with
+    /// the same token, alternated: throughput, ratio, Glimpse's peak RSS.
+    Copy {
+        /// Size of the image, MiB.
+        #[arg(long, default_value_t = 1024)]
+        mib: u64,
+        /// Copies of each kind.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -158,6 +168,13 @@ fn run(task: Task) -> Result<()> {
                 },
             )
         }
+        Task::Bench {
+            which: Bench::Copy { mib, runs },
+        } => bench::copy::run(
+            &root,
+            &target_dir(&root),
+            &bench::copy::Params { mib, runs },
+        ),
         Task::BuildUi { debug } => frontend::build(&root, !debug).map(|dir| {
             println!("web UI built in {}", dir.display());
         }),

@@ -70,6 +70,8 @@ mod tests {
             member_id: Some("p2".into()),
             outcome: None,
             request_id: Some("req-1".into()),
+            target_region: None,
+            target_image_id: None,
         }
     }
 

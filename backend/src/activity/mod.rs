@@ -12,6 +12,7 @@
 //! Timestamps are stored in UTC and returned as RFC 3339 with six fraction digits and a `Z`
 //! (`2025-01-31T12:34:56.123456Z`), from either store alike.
 
+mod copies;
 mod directory;
 mod error;
 mod export;
@@ -26,6 +27,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqlitePool;
 use time::OffsetDateTime;
 
+pub use copies::{CopyRecord, NewCopy};
 pub use directory::Learned;
 pub use error::{Error, Result};
 pub use export::{CSV_HEADER, to_csv};
@@ -295,8 +297,9 @@ impl ActivityLog {
         let mut sql = Sql::new(dialect);
         let (before, limit) = (sql.time(stamp(begun_before)), sql.int(i64::from(limit)));
         sql.text = format!(
+            // A copy settles its own event (`copies::recover`), however long it runs.
             "SELECT {} FROM activity_events WHERE outcome IS NULL AND at < {before} \
-             ORDER BY id LIMIT {limit}",
+             AND action <> 'copy_image' ORDER BY id LIMIT {limit}",
             dialect.columns(),
         );
         self.fetch_events(sql).await

@@ -15,7 +15,7 @@ impl Dialect {
         let ts = |column: &str| self.timestamp(column);
         format!(
             "id, {}, {}, user_id, user_name, project_id, project_name, region, action, \
-             image_id, image_name, member_id, outcome, request_id",
+             image_id, image_name, member_id, outcome, request_id, target_region, target_image_id",
             ts("at"),
             ts("finished_at"),
         )
@@ -41,6 +41,7 @@ pub(super) enum Arg {
     OptText(Option<String>),
     Int(i64),
     Bytes(Vec<u8>),
+    OptInt(Option<i64>),
 }
 
 /// SQL text and the values to bind to its placeholders.
@@ -81,6 +82,10 @@ impl Sql {
         self.arg(Arg::Bytes(value))
     }
 
+    pub(super) fn opt_int(&mut self, value: Option<i64>) -> String {
+        self.arg(Arg::OptInt(value))
+    }
+
     /// An instant in its stored text form: a timestamptz for PostgreSQL.
     pub(super) fn time(&mut self, stamp: String) -> String {
         let placeholder = self.text(stamp);
@@ -101,6 +106,7 @@ macro_rules! bind {
                 $crate::activity::sql::Arg::OptText(v) => query.bind(v),
                 $crate::activity::sql::Arg::Int(v) => query.bind(v),
                 $crate::activity::sql::Arg::Bytes(v) => query.bind(v),
+                $crate::activity::sql::Arg::OptInt(v) => query.bind(v),
             };
         }
         query
@@ -125,6 +131,8 @@ pub(super) struct EventRow {
     member_id: Option<String>,
     outcome: Option<String>,
     request_id: Option<String>,
+    target_region: Option<String>,
+    target_image_id: Option<String>,
 }
 
 impl EventRow {
@@ -150,6 +158,8 @@ impl EventRow {
             member_id: self.member_id,
             outcome: self.outcome,
             request_id: self.request_id,
+            target_region: self.target_region,
+            target_image_id: self.target_image_id,
         })
     }
 }

@@ -63,6 +63,8 @@ pub fn glance_code(e: &glance::Error) -> ErrorCode {
         glance::Error::NotFound(_) | glance::Error::MemberNotFound => ErrorCode::NotFound,
         glance::Error::AlreadyMember => ErrorCode::AlreadyMember,
         glance::Error::MemberQuotaExceeded { .. } => ErrorCode::MemberQuotaExceeded,
+        glance::Error::StorageQuotaExceeded => ErrorCode::StorageQuotaExceeded,
+        glance::Error::ImageTooLarge => ErrorCode::ImageTooLarge,
         glance::Error::NotShared => ErrorCode::ImageNotShared,
         glance::Error::PolicyRefused { .. } => ErrorCode::Forbidden,
         glance::Error::TokenRejected => ErrorCode::Unauthenticated,

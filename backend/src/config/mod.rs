@@ -95,6 +95,12 @@ pub struct Settings {
     /// `related`: name a project a user shares with by what its own members' sign-ins told
     /// Glimpse; `off`: never.
     pub project_directory: ProjectDirectory,
+    /// Copies to another region one user may run at once, and all users together (per
+    /// replica).
+    pub copies_per_user: usize,
+    pub copies_total: usize,
+    /// Seconds a copy's data transfer may take at most.
+    pub copy_limit_secs: u64,
 }
 
 /// Whether Glimpse names projects a user has no role in, learned from other users' sign-ins.
@@ -160,6 +166,9 @@ impl Default for Settings {
             request_timeout_secs: 120,
             reconcile_credential_id: None,
             reconcile_credential_secret: None,
+            copies_per_user: 2,
+            copies_total: 8,
+            copy_limit_secs: 24 * 3600,
         }
     }
 }
@@ -223,6 +232,9 @@ pub struct Config {
     pub sign_in_limits: SignInLimits,
     pub audit_snapshots_keep: u32,
     pub project_directory: ProjectDirectory,
+    pub copies_per_user: usize,
+    pub copies_total: usize,
+    pub copy_limit: Duration,
 }
 
 /// Sign-in attempts allowed per minute, each at least 1.
@@ -367,6 +379,9 @@ impl Config {
             fan_out_glance_calls: settings.fan_out_glance_calls.max(1),
             request_timeout: Duration::from_secs(settings.request_timeout_secs.max(1)),
             reconcile_credential,
+            copies_per_user: settings.copies_per_user.max(1),
+            copies_total: settings.copies_total.max(1),
+            copy_limit: Duration::from_secs(settings.copy_limit_secs.max(1)),
         })
     }
 

@@ -95,6 +95,8 @@ mod tests {
             member_id: member.map(Into::into),
             outcome: outcome.map(Into::into),
             request_id: None,
+            target_region: None,
+            target_image_id: None,
         }
     }
 

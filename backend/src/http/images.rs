@@ -277,6 +277,11 @@ fn summary(
     json::Image {
         owner_name: image.owner.as_deref().and_then(|o| user.project_name(o)),
         owner_name_seen: None,
+        copied_from: image
+            .properties
+            .get(json::COPIED_FROM)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
         id: image.id,
         name: image.name,
         status: image.status,

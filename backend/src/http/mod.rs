@@ -4,6 +4,7 @@ mod activity;
 mod assets;
 mod audit;
 pub mod client_addr;
+mod copies;
 pub mod error;
 mod extract;
 mod health;
@@ -32,6 +33,7 @@ use crate::activity::ActivityLog;
 use crate::audit::Running;
 use crate::changes::{Actor, Changes};
 use crate::config::Config;
+use crate::copies::Copies;
 use crate::directory::Directory;
 use crate::history::History;
 use crate::openstack::glance::Glance;
@@ -68,6 +70,8 @@ pub struct Inner {
     pub sessions: Sessions,
     /// Keystone's last readiness answer, kept a few seconds.
     pub keystone_ready: health::Cached,
+    /// The copies to other regions this process runs.
+    pub copies: Copies,
 }
 
 impl std::ops::Deref for AppState {
@@ -96,6 +100,17 @@ impl AppState {
                 Directory::new(activity.clone(), config.project_directory),
             ),
             directory: Directory::new(activity.clone(), config.project_directory),
+            copies: Copies::new(
+                activity.clone(),
+                crate::copies::Settings {
+                    per_user: config.copies_per_user,
+                    total: config.copies_total,
+                    transfer_limit: config.copy_limit,
+                    stall_limit: config.timeout,
+                    interface: config.interface.clone(),
+                    concurrency: config.concurrency,
+                },
+            ),
             config,
             http,
             keystone,
@@ -159,6 +174,7 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(history::router())
         .merge(activity::router())
+        .merge(copies::router())
         .merge(site::router())
 }
 

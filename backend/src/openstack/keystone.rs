@@ -375,6 +375,7 @@ impl Keystone {
         if let Some(receipt) = receipt {
             request = request.header(RECEIPT_HEADER, receipt);
         }
+        let request = request.header(reqwest::header::ACCEPT, "application/json");
         let resp = send_any(&SERVICE, request).await?;
         if resp.status() == reqwest::StatusCode::UNAUTHORIZED
             && let Some(id) = resp

@@ -164,7 +164,7 @@ impl OpenStackError {
         }
     }
 
-    fn from_reqwest(service: Service, err: reqwest::Error) -> Self {
+    pub(crate) fn from_reqwest(service: Service, err: reqwest::Error) -> Self {
         if err.is_timeout() {
             Self::Timeout { service }
         } else if err.is_connect() || err.is_request() {
@@ -265,6 +265,18 @@ async fn send(
     service: &Service,
     request: reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, OpenStackError> {
+    send_as_is(
+        service,
+        request.header(reqwest::header::ACCEPT, "application/json"),
+    )
+    .await
+}
+
+/// [`send`] without asking for JSON: for image data.
+async fn send_as_is(
+    service: &Service,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, OpenStackError> {
     let resp = send_any(service, request).await?;
     if resp.status().is_success() {
         Ok(resp)
@@ -282,9 +294,7 @@ async fn send_any(
     if let Some(id) = openstack_request_id() {
         request = request.header("X-OpenStack-Request-ID", id);
     }
-    let (client, built) = request
-        .header(reqwest::header::ACCEPT, "application/json")
-        .build_split();
+    let (client, built) = request.build_split();
     let built = built.map_err(|e| OpenStackError::from_reqwest(service.clone(), e))?;
     let reads = built.method() == reqwest::Method::GET;
     let started = Instant::now();

@@ -4,6 +4,7 @@
 //! (`glimpse_tests::postgres`). A missing PostgreSQL fails these tests: support that is
 //! claimed is tested for real.
 
+mod copies;
 mod export;
 mod filters;
 mod paging;
@@ -37,6 +38,7 @@ macro_rules! on_both_stores {
 }
 
 on_both_stores!(
+    copies::copy_records,
     store::lifecycle,
     store::replicas,
     store::concurrent_writers,

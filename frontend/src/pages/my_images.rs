@@ -235,6 +235,21 @@ fn ImageRow(row: Row, region: String, needle: Memo<String>) -> impl IntoView {
         image.set(detail.image);
     });
 
+    // A copy says so beside its id (no element of its own: the UI's size budget).
+    let (id, from) = (
+        row.id.clone(),
+        image.with_untracked(|i| i.copied_from.clone()),
+    );
+    let id_line = move || match &from {
+        Some(from) => {
+            let region = from.split('/').next().unwrap_or_default();
+            format!(
+                "{id} · {}",
+                tf(Key::RegionCopyCopiedFrom, &[("region", region)])
+            )
+        }
+        None => id.clone(),
+    };
     let haystack = row.haystack.clone();
     view! {
         <tr class:hidden=move || needle.with(|n| !haystack.contains(n))>
@@ -242,7 +257,7 @@ fn ImageRow(row: Row, region: String, needle: Memo<String>) -> impl IntoView {
                 <Link href=href class="strong">
                     {name}
                 </Link>
-                <div class="sub mono">{row.id.clone()}</div>
+                <div class="sub mono">{id_line}</div>
             </td>
             <td>{move || image.with(|i| msg::image_status(&i.status))}</td>
             <td>{move || view! { <VisibilityBadge visibility=image.with(|i| i.visibility) /> }}</td>

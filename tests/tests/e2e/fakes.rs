@@ -304,3 +304,130 @@ impl Hostile {
         self.status.store(status, Ordering::SeqCst);
     }
 }
+
+// ------------------------------------------------------------------ slow and failing data
+
+/// How a [`SlowData`] proxy sends image data.
+struct SlowDataState {
+    upstream: String,
+    /// Bytes per second of `GET …/file` answers.
+    rate: u64,
+    /// Drop the connection once this many bytes are sent (as a Glance failing mid-way).
+    cut_after: Option<u64>,
+    /// Refuse uploaded data (`PUT /v2/images/{id}/file`) with a 413 and these words, as a
+    /// Glance over its storage quota or its `image_size_cap` does.
+    refuse_uploads: Option<&'static str>,
+}
+
+/// A proxy to a real Glance that passes every call on, but sends image data
+/// (`GET /v2/images/{id}/file`) slowly, and can cut it mid-way: a real Glance does neither
+/// on demand.
+pub struct SlowData {
+    pub server: Server,
+}
+
+impl SlowData {
+    pub async fn start(upstream: &str, rate: u64, cut_after: Option<u64>) -> SlowData {
+        Self::serve(SlowDataState {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            rate: rate.max(1),
+            cut_after,
+            refuse_uploads: None,
+        })
+        .await
+    }
+
+    /// Passes everything on at full speed but answers uploads 413 with `words` (Glance's
+    /// own): the limits of the dev cloud's Glances must let the 1 GiB benchmark through, so
+    /// a real one cannot refuse a small image on demand.
+    pub async fn refusing_uploads(upstream: &str, words: &'static str) -> SlowData {
+        Self::serve(SlowDataState {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            rate: u64::MAX,
+            cut_after: None,
+            refuse_uploads: Some(words),
+        })
+        .await
+    }
+
+    async fn serve(state: SlowDataState) -> SlowData {
+        let state = Arc::new(state);
+        let router = Router::new().fallback(slow_data).with_state(state);
+        SlowData {
+            server: serve(router).await,
+        }
+    }
+}
+
+async fn slow_data(State(state): State<Arc<SlowDataState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let is_data = parts.method == Method::GET && parts.uri.path().ends_with("/file");
+    if let Some(words) = state.refuse_uploads
+        && parts.method == Method::PUT
+        && parts.uri.path().ends_with("/file")
+    {
+        // As webob words Glance's `HTTPRequestEntityTooLarge`.
+        let body = format!("413 Request Entity Too Large\n\n{words}\n\n   ");
+        return (StatusCode::PAYLOAD_TOO_LARGE, body).into_response();
+    }
+    let mut upstream =
+        reqwest::Client::new().request(parts.method.clone(), format!("{}{path}", state.upstream));
+    for (name, value) in &parts.headers {
+        if name != header::HOST {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let answer = match upstream.body(body).send().await {
+        Ok(answer) => answer,
+        Err(_) => return StatusCode::BAD_GATEWAY.into_response(),
+    };
+    let status = answer.status();
+    let keep = |name: &header::HeaderName| {
+        *name == header::CONTENT_TYPE || (is_data && *name == header::CONTENT_LENGTH)
+    };
+    let headers: HeaderMap = answer
+        .headers()
+        .iter()
+        .filter(|(name, _)| keep(name))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    if !is_data || !status.is_success() {
+        let bytes = answer.bytes().await.unwrap_or_default();
+        return (status, headers, Body::from(bytes)).into_response();
+    }
+    let chunks = answer.bytes_stream();
+    let sent = 0u64;
+    let data = futures::stream::unfold(
+        (chunks, sent, state),
+        |(mut chunks, sent, state)| async move {
+            use futures::StreamExt;
+            let chunk = match chunks.next().await? {
+                Ok(chunk) => chunk,
+                Err(e) => return Some((Err(std::io::Error::other(e)), (chunks, u64::MAX, state))),
+            };
+            if sent == u64::MAX
+                || state
+                    .cut_after
+                    .is_some_and(|cut| sent + chunk.len() as u64 > cut)
+            {
+                return Some((
+                    Err(std::io::Error::other("cut mid-way")),
+                    (chunks, u64::MAX, state),
+                ));
+            }
+            let wait = Duration::from_secs_f64(chunk.len() as f64 / state.rate as f64);
+            tokio::time::sleep(wait).await;
+            let sent = sent + chunk.len() as u64;
+            Some((Ok::<Bytes, std::io::Error>(chunk), (chunks, sent, state)))
+        },
+    );
+    (status, headers, Body::from_stream(data)).into_response()
+}

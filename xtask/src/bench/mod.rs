@@ -1,4 +1,4 @@
-//! Benchmarks: `cargo xtask bench audit`, `cargo xtask bench load`. Benchmarks print
+//! Benchmarks: `cargo xtask bench audit`, `cargo xtask bench load`, `cargo xtask bench copy`. Benchmarks print
 //! figures and assert nothing about time; every request goes to 127.0.0.1 and every run
 //! ends by itself.
 //!
@@ -6,6 +6,7 @@
 //! process pointed at a dev cloud, and statistics.
 
 pub mod audit;
+pub mod copy;
 pub mod load;
 
 use std::fs::File;

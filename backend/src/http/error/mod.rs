@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use json::ErrorCode;
 
 use crate::openstack::{OpenStackError, Service, glance};
-use crate::{activity, audit, changes};
+use crate::{activity, audit, changes, copies};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -66,6 +66,13 @@ pub enum Error {
         "The activity log cannot be written right now, so no change was made. Try again in a moment."
     )]
     LogUnavailable(#[source] activity::Error),
+    /// A copy refused (the image not active, the same region, the method not offered…).
+    #[error("{message}")]
+    Copy {
+        code: ErrorCode,
+        message: String,
+        limit: Option<u64>,
+    },
     /// A bug: logged in full, shown as a generic sentence.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -109,6 +116,16 @@ impl Error {
             Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Copy { code, .. } => match code {
+                ErrorCode::SameRegion => StatusCode::BAD_REQUEST,
+                ErrorCode::NotOwner => StatusCode::FORBIDDEN,
+                ErrorCode::StorageQuotaExceeded | ErrorCode::ImageTooLarge => {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                }
+                ErrorCode::TooManyCopies => StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::CopyFailed => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::CONFLICT,
+            },
         }
     }
 
@@ -130,6 +147,7 @@ impl Error {
             Self::UpstreamTimeout(_) => ErrorCode::UpstreamTimeout,
             Self::LogUnavailable(_) => ErrorCode::LogUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
+            Self::Copy { code, .. } => *code,
         }
     }
 
@@ -146,7 +164,9 @@ impl Error {
                 body.field = Some(field.clone());
                 body.limit = *limit;
             }
-            Self::MemberQuotaExceeded { limit, .. } => body.limit = *limit,
+            Self::MemberQuotaExceeded { limit, .. } | Self::Copy { limit, .. } => {
+                body.limit = *limit
+            }
             Self::RateLimited { retry_after, .. } => body.retry_after = Some(*retry_after),
             Self::MfaRequired { methods, .. } => body.methods = Some(methods.clone()),
             _ => {}
@@ -329,6 +349,14 @@ impl From<glance::Error> for Error {
                     None => "This image already has the most members the cloud allows; remove one first.".into(),
                 },
             },
+            glance::Error::StorageQuotaExceeded | glance::Error::ImageTooLarge => {
+                let error = copies::Error::Glance(e);
+                Self::Copy {
+                    code: error.code(),
+                    message: error.sentence(),
+                    limit: None,
+                }
+            }
             glance::Error::NotShared => Self::ImageNotShared(
                 "Only images with visibility \"shared\" have members: make the image shared first."
                     .into(),
@@ -363,6 +391,59 @@ impl From<changes::Error> for Error {
             changes::Error::Interrupted => {
                 Self::Internal(anyhow::anyhow!("a change ended without an answer"))
             }
+        }
+    }
+}
+
+/// A copy refused before it started, or a copy not found.
+impl From<copies::Error> for Error {
+    fn from(e: copies::Error) -> Self {
+        match e {
+            copies::Error::LogUnavailable(e) => Self::LogUnavailable(e),
+            copies::Error::NotFound => Self::NotFound("No such copy in this project.".into()),
+            copies::Error::Glance(e) => e.into(),
+            copies::Error::SameRegion => Self::Copy {
+                code: ErrorCode::SameRegion,
+                message: "The image is already in that region: pick another region to copy it to."
+                    .into(),
+                limit: None,
+            },
+            copies::Error::NotOwner => Self::Copy {
+                code: ErrorCode::NotOwner,
+                message: "Only the project that owns an image can copy it: switch to that project."
+                    .into(),
+                limit: None,
+            },
+            copies::Error::NotActive { status } => Self::Copy {
+                code: ErrorCode::ImageNotActive,
+                message: format!("Only an active image can be copied; this one is {status}."),
+                limit: None,
+            },
+            copies::Error::MethodUnavailable { region } => Self::Copy {
+                code: ErrorCode::ImportMethodUnavailable,
+                message: format!(
+                    "The image service of {region} does not offer the glance-download import: copy with method stream (or auto) instead."
+                ),
+                limit: None,
+            },
+            copies::Error::TooMany { limit, per_user } => Self::Copy {
+                code: ErrorCode::TooManyCopies,
+                message: if per_user {
+                    format!(
+                        "You already run {limit} copies, the most at once: wait for one to end."
+                    )
+                } else {
+                    format!(
+                        "Glimpse already runs {limit} copies, the most at once: try again later."
+                    )
+                },
+                limit: Some(limit as u64),
+            },
+            other => Self::Copy {
+                code: other.code(),
+                message: other.sentence(),
+                limit: None,
+            },
         }
     }
 }

@@ -15,6 +15,12 @@ pub enum Error {
     AlreadyMember,
     #[error("member quota exceeded")]
     MemberQuotaExceeded { limit: Option<u32> },
+    /// The project's image storage quota (or the store) has no room for the data.
+    #[error("storage quota exceeded")]
+    StorageQuotaExceeded,
+    /// The image is larger than this Glance takes (`image_size_cap`).
+    #[error("image too large")]
+    ImageTooLarge,
     /// Only images with visibility `shared` have members.
     #[error("only shared images have members")]
     NotShared,
@@ -38,9 +44,7 @@ impl From<OpenStackError> for Error {
             Some(404) if message.contains("not found in the member list") => Error::MemberNotFound,
             Some(404) => Error::NotFound(message),
             Some(409) if message.contains("duplicated") => Error::AlreadyMember,
-            Some(413) => Error::MemberQuotaExceeded {
-                limit: number_after(&message, "Maximum:"),
-            },
+            Some(413) => classify_413(&message),
             Some(403)
                 if message.contains("Only shared images have members")
                     || message.starts_with("Not allowed to create members") =>
@@ -55,6 +59,19 @@ impl From<OpenStackError> for Error {
             Some(400) => Error::Invalid(message),
             _ => Error::Upstream(err),
         }
+    }
+}
+
+/// Glance answers 413 for three limits; its words say which.
+fn classify_413(message: &str) -> Error {
+    if message.contains("too large") {
+        Error::ImageTooLarge
+    } else if message.contains("member") {
+        Error::MemberQuotaExceeded {
+            limit: number_after(message, "Maximum:"),
+        }
+    } else {
+        Error::StorageQuotaExceeded
     }
 }
 
@@ -85,6 +102,22 @@ mod tests {
             message: message.into(),
         }
         .into()
+    }
+
+    #[test]
+    fn a_413_says_which_limit() {
+        assert!(matches!(
+            classify_413("The incoming image is too large: 42"),
+            Error::ImageTooLarge
+        ));
+        assert!(matches!(
+            classify_413("Image exceeds the storage quota: 42"),
+            Error::StorageQuotaExceeded
+        ));
+        assert!(matches!(
+            classify_413("Image member limit exceeded for image y: Attempted: 129, Maximum: 128"),
+            Error::MemberQuotaExceeded { limit: Some(128) }
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Glance v2: images and image members, as one project's token sees them.
 
 mod error;
+mod transfer;
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 pub use error::Error;
+pub use transfer::{Download, NewImage, Task};
 
 use super::{OpenStackError, Service, Token, endpoint_url, read_json, send, with_segments};
 

@@ -2,6 +2,7 @@
 //! its owner), or the current project's decision on it (for a project it is shared with).
 
 mod add_members;
+mod copy_region;
 mod members;
 mod offer;
 mod properties;
@@ -18,6 +19,7 @@ use crate::pages::my_images::no_session;
 use crate::router::{Link, Route, page_title};
 use crate::state::{Scope, use_state};
 
+use copy_region::CopyPanel;
 use members::MembersPanel;
 use offer::OfferPanel;
 use properties::PropertiesPanel;
@@ -90,6 +92,12 @@ fn Crumbs(owned: bool) -> impl IntoView {
 #[component]
 fn DetailBody(scope: Scope, detail: ImageDetail) -> impl IntoView {
     let is_owner = detail.image.owner.as_deref() == Some(scope.project_id.as_str());
+    // Another region to copy to, for an owner's active image.
+    let regions = use_state()
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.regions.clone()));
+    let targets = copy_region::targets(&regions.unwrap_or_default(), &scope.region);
+    let copyable = is_owner && detail.image.status == "active" && !targets.is_empty();
     let image_id = detail.image.id.clone();
     let image = RwSignal::new(detail);
     let name = move || image.with(|d| msg::image_name(d.image.name.as_deref()));
@@ -126,6 +134,7 @@ fn DetailBody(scope: Scope, detail: ImageDetail) -> impl IntoView {
         } else {
             view! { <OfferPanel scope=scope.clone() image=image /> }.into_any()
         }}
+        {copyable.then(|| view! { <CopyPanel scope=scope.clone() image=image targets=targets /> })}
         <PropertiesPanel image=image />
     }
 }
