@@ -10,7 +10,8 @@ use std::cell::RefCell;
 use json::{
     AccessRow, AddMembers, AddMembersResult, AuditFailure, AuditMessage, ErrorBody, ErrorCode,
     ErrorResponse, EventList, ImageDetail, ImageList, ImageUpdate, Member, MemberDecision,
-    MemberList, MemberStatus, MemberStatusFilter, OwnerFilter, Session, SignIn, SwitchProject,
+    MemberList, MemberStatus, MemberStatusFilter, OwnerFilter, Passcode, Session, SignIn,
+    SwitchProject,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,8 @@ pub struct ApiError {
     pub field: Option<String>,
     pub limit: Option<u64>,
     pub retry_after: Option<u64>,
+    /// The sign-in methods still wanted (`mfa_required`).
+    pub methods: Vec<String>,
 }
 
 impl ApiError {
@@ -62,6 +65,7 @@ impl ApiError {
             field: body.field,
             limit: body.limit,
             retry_after: body.retry_after,
+            methods: body.methods.unwrap_or_default(),
         }
     }
 
@@ -241,11 +245,38 @@ pub async fn get_session() -> ApiResult<Session> {
     Ok(session)
 }
 
-pub async fn sign_in(request: &SignIn) -> ApiResult<Session> {
-    let (status, text) = send("POST", "/session", json_body(request), false).await?;
+/// What a sign-in sends: the credentials, or the passcode of a sign-in the server answered
+/// with `mfa_required`.
+pub enum SignInStep {
+    Credentials(SignIn),
+    Passcode(Passcode),
+}
+
+/// `POST /api/v1/session`, or `POST /api/v1/session/totp` for the passcode.
+pub async fn sign_in(step: &SignInStep) -> ApiResult<Session> {
+    let (path, body) = match step {
+        SignInStep::Credentials(c) => ("/session", json_body(c)),
+        SignInStep::Passcode(p) => ("/session/totp", json_body(p)),
+    };
+    let (status, text) = send("POST", path, body, false).await?;
     let session: Session = serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
     remember(&session);
     Ok(session)
+}
+
+/// `GET /api/v1/config`: the sign-in page's settings (`json::PublicConfig`), readable before
+/// signing in: its default domain, and whether to show a domain field. Read as a
+/// `serde_json::Value` rather than the typed struct: only two fields are used, and another
+/// derived deserializer costs the wasm more than the budget has room for.
+pub async fn sign_in_config() -> ApiResult<(String, bool)> {
+    let (status, text) = send("GET", "/config", Body::None, false).await?;
+    let config: serde_json::Value =
+        serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
+    let domain = config["default_domain"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((domain, config["show_domain"].as_bool().unwrap_or(true)))
 }
 
 pub async fn sign_out() -> ApiResult<()> {

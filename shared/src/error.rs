@@ -33,8 +33,6 @@ pub struct ErrorBody {
     /// The authentication methods still wanted (`mfa_required`), as Keystone names them:
     /// `["totp"]` is completed with `POST /api/v1/session/totp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    // Not read by the web UI until it has its passcode step (the size budget).
-    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub methods: Option<Vec<String>>,
 }
 

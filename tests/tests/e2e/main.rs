@@ -33,3 +33,4 @@ mod ui_audit;
 mod ui_copies;
 mod ui_history;
 mod ui_i18n;
+mod ui_mfa;

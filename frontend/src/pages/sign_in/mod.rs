@@ -1,8 +1,14 @@
-use json::{ApplicationCredentialSignIn, PasswordSignIn, SignIn};
+//! The sign-in page: a Keystone password or an application credential, then, when the
+//! account's rules want one, a TOTP passcode (`passcode.rs`).
+
+mod passcode;
+
+use json::{ApplicationCredentialSignIn, ErrorCode, Passcode, PasswordSignIn, SignIn};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, SignInStep};
 use crate::change::{Run, change};
 use crate::components::LanguagePicker;
 use crate::i18n::{Key, t, tr};
@@ -16,14 +22,13 @@ enum Method {
     ApplicationCredential,
 }
 
-/// The Keystone domain the form starts with: a name in the cloud, so never translated.
-const DEFAULT_DOMAIN: &str = "Default";
-
 /// Why the form is not sent, or what the server said.
 #[derive(Clone, Debug, PartialEq)]
 enum Problem {
     Missing(Key),
     Refused(ApiError),
+    /// The passcode step's refusal.
+    Passcode(ApiError),
 }
 
 /// Sign in with a Keystone password, or with an application credential.
@@ -36,7 +41,12 @@ pub fn SignInPage() -> impl IntoView {
     let method = RwSignal::new(Method::Password);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let domain = RwSignal::new(DEFAULT_DOMAIN.to_owned());
+    // Empty until the server says its default domain (`GET /config`); empty means that one.
+    let domain = RwSignal::new(String::new());
+    let show_domain = RwSignal::new(true);
+    // Set when the password was right and Keystone wants a TOTP passcode too.
+    let passcode_step = RwSignal::new(false);
+    let passcode = RwSignal::new(String::new());
     let project = RwSignal::new(String::new());
     let credential_id = RwSignal::new(String::new());
     let credential_secret = RwSignal::new(String::new());
@@ -44,6 +54,15 @@ pub fn SignInPage() -> impl IntoView {
 
     let sign_in = change();
     let busy = sign_in.pending();
+
+    spawn_local(async move {
+        if let Ok((default_domain, shown)) = api::sign_in_config().await {
+            if domain.with_untracked(|d| d.is_empty()) {
+                domain.set(default_domain);
+            }
+            show_domain.set(shown);
+        }
+    });
 
     // Already signed in (say, the back button): go on.
     Effect::new(move |_| {
@@ -57,52 +76,73 @@ pub fn SignInPage() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let request = match method.get_untracked() {
-            Method::Password => {
-                let user = username.get_untracked().trim().to_owned();
-                if user.is_empty() || password.with_untracked(|p| p.is_empty()) {
-                    problem.set(Some(Problem::Missing(Key::SignInMissingPassword)));
-                    return;
-                }
-                let opt = |s: String| {
-                    let s = s.trim().to_owned();
-                    (!s.is_empty()).then_some(s)
-                };
-                SignIn::Password(PasswordSignIn {
-                    username: user,
-                    password: password.get_untracked(),
-                    user_domain: opt(domain.get_untracked()),
-                    project: opt(project.get_untracked()),
-                })
+        let step = if passcode_step.get_untracked() {
+            let code = passcode.get_untracked().trim().to_owned();
+            if code.is_empty() {
+                problem.set(Some(Problem::Missing(Key::SignInMissingPasscode)));
+                return;
             }
-            Method::ApplicationCredential => {
-                let id = credential_id.get_untracked().trim().to_owned();
-                if id.is_empty() || credential_secret.with_untracked(|s| s.is_empty()) {
-                    problem.set(Some(Problem::Missing(Key::SignInMissingCredential)));
-                    return;
+            SignInStep::Passcode(Passcode { passcode: code })
+        } else {
+            SignInStep::Credentials(match method.get_untracked() {
+                Method::Password => {
+                    let user = username.get_untracked().trim().to_owned();
+                    if user.is_empty() || password.with_untracked(|p| p.is_empty()) {
+                        problem.set(Some(Problem::Missing(Key::SignInMissingPassword)));
+                        return;
+                    }
+                    let opt = |s: String| {
+                        let s = s.trim().to_owned();
+                        (!s.is_empty()).then_some(s)
+                    };
+                    SignIn::Password(PasswordSignIn {
+                        username: user,
+                        password: password.get_untracked(),
+                        user_domain: opt(domain.get_untracked()),
+                        project: opt(project.get_untracked()),
+                    })
                 }
-                SignIn::ApplicationCredential(ApplicationCredentialSignIn {
-                    application_credential_id: id,
-                    application_credential_secret: credential_secret.get_untracked(),
-                })
-            }
+                Method::ApplicationCredential => {
+                    let id = credential_id.get_untracked().trim().to_owned();
+                    if id.is_empty() || credential_secret.with_untracked(|s| s.is_empty()) {
+                        problem.set(Some(Problem::Missing(Key::SignInMissingCredential)));
+                        return;
+                    }
+                    SignIn::ApplicationCredential(ApplicationCredentialSignIn {
+                        application_credential_id: id,
+                        application_credential_secret: credential_secret.get_untracked(),
+                    })
+                }
+            })
         };
+        let second_step = matches!(step, SignInStep::Passcode(_));
         problem.set(None);
         sign_in.run(async move {
-            let result = api::sign_in(&request).await;
-            drop(request);
+            let result = api::sign_in(&step).await;
+            drop(step);
             // Secrets never stay in the page longer than needed.
             password.set(String::new());
             credential_secret.set(String::new());
+            passcode.set(String::new());
             match result {
                 Ok(session) => {
                     state.set_session(session);
                     navigate(&next_path(untrack(|| location.param("next"))));
                 }
+                // The password was right; the account wants a passcode too.
+                Err(e) if e.is(ErrorCode::MfaRequired) && e.methods.iter().any(|m| m == "totp") => {
+                    passcode_step.set(true);
+                }
+                Err(e) if second_step => problem.set(Some(Problem::Passcode(e))),
                 Err(e) => problem.set(Some(Problem::Refused(e))),
             }
             Ok(())
         });
+    };
+    let start_over = move || {
+        passcode_step.set(false);
+        passcode.set(String::new());
+        problem.set(None);
     };
     let error = problem;
 
@@ -152,7 +192,12 @@ pub fn SignInPage() -> impl IntoView {
                 <h1>{tr(Key::SignInTitle)}</h1>
                 <p class="muted">{tr(Key::SignInLede)}</p>
                 {move || state.notice.get().map(|n| view! { <p class="notice">{t(n)}</p> })}
-                <div class="tabs" role="tablist" aria-label=tr(Key::SignInMethod)>
+                <div
+                    class="tabs"
+                    role="tablist"
+                    aria-label=tr(Key::SignInMethod)
+                    hidden=move || passcode_step.get()
+                >
                     {tab(Method::Password, "tab-password", "panel-password", Key::SignInTabPassword)}
                     {tab(
                         Method::ApplicationCredential,
@@ -162,7 +207,10 @@ pub fn SignInPage() -> impl IntoView {
                     )}
                 </div>
                 <form on:submit=on_submit novalidate=true>
-                    <Show when=move || method.get() == Method::Password>
+                    <Show when=move || passcode_step.get()>
+                        {passcode::step(passcode, start_over)}
+                    </Show>
+                    <Show when=move || !passcode_step.get() && method.get() == Method::Password>
                         <div role="tabpanel" id="panel-password" aria-labelledby="tab-password">
                             <div class="field">
                                 <label for="username">{tr(Key::SignInUsername)}</label>
@@ -186,7 +234,7 @@ pub fn SignInPage() -> impl IntoView {
                                 />
                             </div>
                             <div class="field-row">
-                                <div class="field">
+                                <div class="field" hidden=move || !show_domain.get()>
                                     <label for="domain">{tr(Key::SignInDomain)}</label>
                                     <input id="domain" type="text" bind:value=domain />
                                 </div>
@@ -205,7 +253,9 @@ pub fn SignInPage() -> impl IntoView {
                             </div>
                         </div>
                     </Show>
-                    <Show when=move || method.get() == Method::ApplicationCredential>
+                    <Show when=move || {
+                        !passcode_step.get() && method.get() == Method::ApplicationCredential
+                    }>
                         <div role="tabpanel" id="panel-appcred" aria-labelledby="tab-appcred">
                             <p class="hint">{tr(Key::SignInCredentialHint)}</p>
                             <div class="field">
@@ -236,6 +286,7 @@ pub fn SignInPage() -> impl IntoView {
                                 let text = match p {
                                     Problem::Missing(key) => t(key),
                                     Problem::Refused(e) => msg::error(Doing::SignIn, &e),
+                                    Problem::Passcode(e) => msg::error(Doing::Passcode, &e),
                                 };
                                 view! {
                                     <p class="form-error" role="alert">
