@@ -31,4 +31,6 @@ CREATE TABLE image_copies (
 );
 
 CREATE INDEX image_copies_project ON image_copies (project_id, started_at);
+-- Partial images still to delete, looked for at every listing of the project's images.
+CREATE INDEX image_copies_leftover ON image_copies (project_id) WHERE leftover != 0;
 CREATE INDEX image_copies_running ON image_copies (heartbeat_at) WHERE state = 'running';

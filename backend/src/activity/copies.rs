@@ -190,7 +190,7 @@ impl ActivityLog {
         let mut sql = Sql::new(self.dialect());
         let id = sql.text(id);
         sql.text = format!("SELECT {COLUMNS} FROM image_copies WHERE id = {id}");
-        Ok(self.fetch_copies(sql).await?.pop())
+        Ok(self.fetch_all(sql).await?.pop())
     }
 
     /// A project's copies, newest first, at most `limit`.
@@ -201,7 +201,19 @@ impl ActivityLog {
             "SELECT {COLUMNS} FROM image_copies WHERE project_id = {project} \
              ORDER BY started_at DESC, id LIMIT {limit}"
         );
-        self.fetch_copies(sql).await
+        self.fetch_all(sql).await
+    }
+
+    /// The project's copies whose partial image is still to be deleted: usually none, read
+    /// on every look at the project's images, so by an index of their own.
+    pub async fn leftovers_of(&self, project_id: &str) -> Result<Vec<CopyRecord>> {
+        let mut sql = Sql::new(self.dialect());
+        let project = sql.text(project_id);
+        sql.text = format!(
+            "SELECT {COLUMNS} FROM image_copies WHERE project_id = {project} \
+             AND leftover != 0 ORDER BY started_at LIMIT 100"
+        );
+        self.fetch_all(sql).await
     }
 
     /// Running copies whose heartbeat stopped before `cutoff`: their process died.
@@ -212,22 +224,7 @@ impl ActivityLog {
             "SELECT {COLUMNS} FROM image_copies WHERE state = 'running' \
              AND heartbeat_at < {cutoff} ORDER BY started_at LIMIT 100"
         );
-        self.fetch_copies(sql).await
-    }
-
-    async fn fetch_copies(&self, sql: Sql) -> Result<Vec<CopyRecord>> {
-        Ok(match &self.pool {
-            Pool::Sqlite(pool) => {
-                bind!(sqlx::query_as(&sql.text), sql.args)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Pool::Postgres(pool) => {
-                bind!(sqlx::query_as(&sql.text), sql.args)
-                    .fetch_all(pool)
-                    .await?
-            }
-        })
+        self.fetch_all(sql).await
     }
 }
 

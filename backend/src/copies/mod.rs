@@ -312,8 +312,8 @@ impl Copies {
         token: &crate::openstack::Token,
         glance: impl Fn(&str) -> Option<Glance>,
     ) -> Result<(), Error> {
-        for record in self.0.log.copies_of(project_id, LIST_LIMIT).await? {
-            let (Some(target_id), true) = (&record.target_image_id, record.leftover != 0) else {
+        for record in self.0.log.leftovers_of(project_id).await? {
+            let Some(target_id) = &record.target_image_id else {
                 continue;
             };
             let Some(target) = glance(&record.target_region) else {

@@ -83,6 +83,18 @@ async fn list(
     let mut images = Vec::new();
 
     if matches!(q.owner, OwnerFilter::Me | OwnerFilter::All) {
+        // A copy that a dying Glimpse left unfinished left its partial image behind; only
+        // the owner's token may delete it, so the owner's next look at its images does,
+        // before listing them.
+        if let Err(e) = app
+            .copies
+            .remove_leftovers(&project, user.token(), |region| {
+                user.glance(&app, Some(region)).ok()
+            })
+            .await
+        {
+            tracing::warn!(error = %e, "cannot look for the partial images of interrupted copies");
+        }
         let query = ImageQuery {
             owner: Some(project.clone()),
             ..ImageQuery::default()

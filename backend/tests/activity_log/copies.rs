@@ -70,7 +70,11 @@ pub async fn copy_records(url: String) {
             .await
             .expect("once")
     );
+    let leftovers = log.leftovers_of("p").await.expect("leftovers");
+    assert_eq!(leftovers.len(), 1, "the partial image is still to delete");
+    assert!(log.leftovers_of("q").await.expect("other").is_empty());
     log.clear_leftover("c").await.expect("cleared");
+    assert!(log.leftovers_of("p").await.expect("none left").is_empty());
     let copy = log.copy("c").await.expect("read").expect("there");
     assert_eq!(copy.state, "cancelled");
     assert_eq!(copy.bytes_done, 4_100_000_000, "more than 32 bits");

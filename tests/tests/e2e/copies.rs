@@ -510,8 +510,15 @@ async fn a_copy_whose_process_died_is_failed_and_its_image_deleted() {
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    // The next look deletes the partial image.
-    alice.get("/api/v1/copies").await;
+    // The owner's next look at its images in the target region (My images) deletes the
+    // partial image before listing: it is neither shown nor left in Glance.
+    let r = alice.get("/api/v1/images?region=RegionTwo").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list: json::ImageList = r.json();
+    assert!(
+        list.images.iter().all(|i| i.id != partial),
+        "the partial image is not listed"
+    );
     assert!(
         gone("RegionTwo", &partial).await,
         "the partial image is deleted"

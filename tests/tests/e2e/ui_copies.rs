@@ -66,3 +66,42 @@ async fn ui_alice_copies_an_image_to_region_two_with_its_members() {
         .await;
     alice.close().await;
 }
+
+/// The other method: RegionOne's Glance offers no `glance-download`, so a copy to it is
+/// streamed through Glimpse; the page shows it done and the data arrives whole.
+#[tokio::test]
+async fn ui_alice_streams_a_copy_to_region_one() {
+    require_ui();
+    let _ui = ui_lock().await;
+    let app = spawn_app().await;
+    let (id, source) = source_image("RegionTwo", false).await;
+    let name = source["name"].as_str().expect("name").to_owned();
+
+    let mut alice = Browser::start(&app.base_url, "copy-stream").await;
+    let password = cloud().seed().user("alice").password.clone();
+    alice.sign_in("alice", &password, "project-a").await;
+    alice.choose("Region", "RegionTwo").await;
+    alice.follow(&name).await;
+    alice.click("Copy to RegionOne").await;
+    alice.see("Copied to RegionOne.").await;
+
+    let r = app
+        .sign_in("alice", "project-a")
+        .await
+        .get("/api/v1/copies")
+        .await;
+    let list: json::CopyList = r.json();
+    let copy = list
+        .copies
+        .iter()
+        .find(|c| c.source_image_id == id)
+        .expect("the copy is listed");
+    assert_eq!(copy.method, json::CopyMethod::Stream);
+    assert_eq!(copy.state, json::CopyState::Done);
+    assert_eq!(copy.bytes_done, source["size"].as_u64().expect("size"));
+    let target = copy.target_image_id.clone().expect("target");
+    let copied = OpenStack::image_state("RegionOne", &target).await;
+    assert_eq!(copied["os_hash_value"], source["os_hash_value"]);
+    assert_eq!(copied["glimpse_copied_from"], format!("RegionTwo/{id}"));
+    alice.close().await;
+}
