@@ -2,6 +2,8 @@
 //! environment variables, then command-line flags; the cloud's own facts come from
 //! clouds.yaml (`cloud = "name"`) or from `auth_url` alone.
 
+mod base_path;
+
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -62,6 +64,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Force the session cookie's `Secure` flag on or off; by default it follows `public_url`.
     pub secure_cookies: Option<bool>,
+    /// The path prefix Glimpse is served under behind a reverse proxy (`/glimpse`); empty:
+    /// the root. The UI, its assets, the API and the cookie all live under it.
+    pub base_path: String,
     /// The activity log: a SQLite file (`sqlite://path`, or a plain path) or `postgres://…`
     /// (shared by several replicas).
     pub database: String,
@@ -152,6 +157,7 @@ impl Default for Settings {
             assets_dir: None,
             public_url: None,
             secure_cookies: None,
+            base_path: String::new(),
             database: "sqlite://glimpse-activity.db".into(),
             session_store: None,
             session_key: None,
@@ -220,6 +226,8 @@ pub struct Config {
     pub public_url: Option<Url>,
     /// The session cookie is `Secure` (and named `__Host-…`), answers carry HSTS.
     pub secure_cookies: bool,
+    /// `""` or `/a/b` (checked: see `base_path`).
+    pub base_path: String,
     pub database: String,
     pub session_store: Option<String>,
     pub audit_glance_calls: usize,
@@ -323,6 +331,10 @@ impl Config {
             .public_url
             .map(|u| Url::parse(&u).with_context(|| format!("public_url {u:?} is not a URL")))
             .transpose()?;
+        let base_path = base_path::parse(&settings.base_path)?;
+        if let Some(url) = &public_url {
+            base_path::check_public_url(url, &base_path)?;
+        }
         let secure_cookies = settings
             .secure_cookies
             .unwrap_or_else(|| public_url.as_ref().is_some_and(|u| u.scheme() == "https"));
@@ -364,6 +376,7 @@ impl Config {
             assets_dir: settings.assets_dir,
             public_url,
             secure_cookies,
+            base_path,
             database: settings.database,
             session_store: settings.session_store,
             session_key,

@@ -198,3 +198,30 @@ fn the_reconcile_credential_is_both_or_neither() {
     assert!(with(Some("abc"), None).is_err());
     assert!(with(None, Some("s3cret")).is_err());
 }
+
+#[test]
+fn base_path_from_the_environment_is_checked_at_start() {
+    figment::Jail::expect_with(|jail| {
+        let resolve = || {
+            Settings::load(None, &serde_json::json!({"auth_url": "http://k:5000"}))
+                .and_then(|s| Config::resolve_with(s, |_| None))
+        };
+        assert_eq!(resolve().map_err(|e| e.to_string())?.base_path, "");
+        jail.set_env("GLIMPSE_BASE_PATH", "/glimpse");
+        assert_eq!(resolve().map_err(|e| e.to_string())?.base_path, "/glimpse");
+        jail.set_env("GLIMPSE_BASE_PATH", "/glimpse/");
+        let err = format!("{:#}", resolve().unwrap_err());
+        assert!(
+            err.contains("base_path \"/glimpse/\" must not end with a slash"),
+            "{err}"
+        );
+        // A public_url with a path says where users reach Glimpse: base_path must agree.
+        jail.set_env("GLIMPSE_BASE_PATH", "");
+        jail.set_env("GLIMPSE_PUBLIC_URL", "https://images.example.org/glimpse");
+        let err = format!("{:#}", resolve().unwrap_err());
+        assert!(err.contains("set base_path = \"/glimpse\""), "{err}");
+        jail.set_env("GLIMPSE_BASE_PATH", "/glimpse");
+        assert_eq!(resolve().map_err(|e| e.to_string())?.base_path, "/glimpse");
+        Ok(())
+    });
+}
