@@ -11,8 +11,12 @@ async fn main() -> anyhow::Result<()> {
             glimpse::telemetry::init(args.log_json);
             let settings = Settings::load(args.config.as_deref(), &args)?;
             let config = Config::resolve(settings)?;
+            let base_path = config.base_path.clone();
             let app = Application::build(config).await?;
             tracing::info!("Glimpse listening on http://{}", app.local_addr());
+            if !base_path.is_empty() {
+                tracing::info!("serving under {base_path}/ (the probes also at the root)");
+            }
             app.run_until(shutdown_signal()).await
         }
         Command::Healthcheck { url } => {

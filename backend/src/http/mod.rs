@@ -3,6 +3,7 @@
 mod activity;
 mod assets;
 mod audit;
+mod base_path;
 pub mod client_addr;
 mod copies;
 pub mod error;
@@ -181,7 +182,10 @@ fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.
 pub fn openapi(config: &Config) -> utoipa::openapi::OpenApi {
     let (_, paths) = api_routes().split_for_parts();
-    let mut doc = openapi::doc(session::cookie_name(config.secure_cookies));
+    let mut doc = openapi::doc(
+        session::cookie_name(config.secure_cookies, &config.base_path),
+        &config.base_path,
+    );
     doc.merge(paths);
     doc
 }
@@ -240,11 +244,20 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         None => metrics::router(),
         Some(_) => Router::new(),
     };
-    Router::new()
+    let base = state.config.base_path.clone();
+    // Under a base_path, the probes also answer at the root (see `base_path`).
+    let probes = health::router()
+        .with_state(state.clone())
+        .layer(headers.clone())
+        .route_layer(middleware::from_fn(metrics::track));
+    let app = Router::new()
         .nest("/api/v1", api)
         .merge(health::router())
         .merge(metrics)
-        .merge(assets::router(state.config.assets_dir.as_deref()))
+        .merge(assets::router(
+            state.config.assets_dir.as_deref(),
+            &state.config.base_path,
+        ))
         .with_state(state)
         .layer(headers)
         .layer(
@@ -269,7 +282,8 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
                 .layer(middleware::from_fn_with_state(timeout, within_time)),
         )
         // Outermost, so that an answer cut short by `within_time` counts too.
-        .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn(metrics::track));
+    base_path::serve_under(&base, app, probes)
 }
 
 /// Every OpenStack call made for this request carries its id (`X-OpenStack-Request-ID`).

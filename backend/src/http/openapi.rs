@@ -11,8 +11,9 @@ use utoipa::Modify;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, ServerBuilder};
 
-/// The document's frame: what the routes do not say themselves.
-pub fn doc(cookie_name: &str) -> OpenApi {
+/// The document's frame: what the routes do not say themselves. Its server is the API's path
+/// under `base_path` (relative, so it holds wherever the proxy is reached).
+pub fn doc(cookie_name: &str, base_path: &str) -> OpenApi {
     let mut doc = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -26,7 +27,9 @@ pub fn doc(cookie_name: &str) -> OpenApi {
                 ))
                 .build(),
         )
-        .servers(Some([ServerBuilder::new().url("/api/v1").build()]))
+        .servers(Some([ServerBuilder::new()
+            .url(format!("{base_path}/api/v1"))
+            .build()]))
         .build();
     Security { cookie_name }.modify(&mut doc);
     doc
