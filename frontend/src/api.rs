@@ -114,7 +114,7 @@ const BASE: &str = "/api/v1";
 
 /// The address of an API path (with its query), for a call or a download link.
 pub fn url(path: &str) -> String {
-    format!("{BASE}{path}")
+    crate::router::url(BASE) + path
 }
 
 enum Body {

@@ -11,6 +11,20 @@ thread_local! {
     static LOCATION: Cell<Option<Location>> = const { Cell::new(None) };
 }
 
+/// Where the app is served: `""` at the root, `/glimpse` under a `base_path`. The boot script
+/// says (its own place), so one build of the UI serves under any prefix.
+fn base() -> String {
+    crate::i18n::boot_field("base")
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// The browser's address of a path of this app (`/images`) or of its API: under the prefix.
+/// The app's own paths (routes, `Location`) never carry it.
+pub fn url(path: &str) -> String {
+    base() + path
+}
+
 /// The pages of the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -93,6 +107,7 @@ impl Location {
     fn sync(&self) {
         let location = window().location();
         let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let path = path.strip_prefix(&base()).unwrap_or(&path).to_owned();
         let search = location.search().unwrap_or_default();
         self.path.set(path);
         self.query
@@ -174,10 +189,11 @@ fn go(url: &str, replace: bool) {
         return;
     }
     if let Ok(history) = window().history() {
+        let url = self::url(url);
         let _ = if replace {
-            history.replace_state_with_url(&JsValue::NULL, "", Some(url))
+            history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
         } else {
-            history.push_state_with_url(&JsValue::NULL, "", Some(url))
+            history.push_state_with_url(&JsValue::NULL, "", Some(&url))
         };
     }
     location.sync();
@@ -237,7 +253,7 @@ pub fn Link(
         }
     };
     view! {
-        <a href=href class=class aria-current=current aria-describedby=describedby on:click=on_click>
+        <a href=url(&href) class=class aria-current=current aria-describedby=describedby on:click=on_click>
             {children()}
         </a>
     }

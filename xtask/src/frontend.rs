@@ -540,7 +540,9 @@ fn locales(dir: &Path) -> Result<Vec<Locale>> {
 
 /// The boot module (the CSP allows no inline script): picks the language (the one chosen
 /// before in this browser, else the first of the browser's that the UI speaks, else English),
-/// starts downloading its messages beside the wasm, and starts the app.
+/// starts downloading its messages beside the wasm, and starts the app. It also tells the app
+/// the path it is served under (`base`: `/glimpse` for `/glimpse/assets/boot-….js`, empty at
+/// the root), so that one build serves under any `base_path`.
 fn boot_script(js_name: &str, wasm_name: &str, locales: &[Locale]) -> Result<String> {
     let files: serde_json::Map<String, serde_json::Value> = locales
         .iter()
@@ -569,6 +571,7 @@ fn boot_script(js_name: &str, wasm_name: &str, locales: &[Locale]) -> Result<Str
          document.documentElement.lang = lang;\n\
          window.glimpseLocales = {{\n\
          \x20 lang,\n\
+         \x20 base: new URL(\"..\", import.meta.url).pathname.slice(0, -1),\n\
          \x20 files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, url(f)])),\n\
          \x20 first: fetch(url(files[lang])).then((r) => (r.ok ? r.text() : Promise.reject(r.status))),\n\
          }};\n\

@@ -17,7 +17,9 @@ thread_local! {
     static FETCHED: RefCell<Vec<Catalog>> = const { RefCell::new(Vec::new()) };
 }
 
-fn boot_field(name: &str) -> Option<JsValue> {
+/// A field of what the boot script left in `window.glimpseLocales` (also `base`: see
+/// `router::url`).
+pub(crate) fn boot_field(name: &str) -> Option<JsValue> {
     let window = web_sys::window()?;
     let boot = Reflect::get(&window, &"glimpseLocales".into()).ok()?;
     Reflect::get(&boot, &name.into())

@@ -22,6 +22,7 @@ use leptos::prelude::*;
 
 pub use intl::{date_time, date_time_seconds, number, relative, unit_number};
 pub use lang::Lang;
+pub(crate) use load::boot_field;
 pub use load::{choose, start};
 
 include!(concat!(env!("OUT_DIR"), "/keys.rs"));

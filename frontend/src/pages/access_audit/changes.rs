@@ -300,6 +300,7 @@ fn row_html(kind: usize, c: &Value) -> String {
         );
     } else {
         let href = Route::Activity.with_query(&(String::from("image=") + text(c, "image_id")));
+        let href = crate::router::url(&href);
         put(&mut out, "<a class=\"events\" href=\"", &href, "\">");
         let n = items(&c["events"]).len();
         put(&mut out, "", &tn(Key::HistoryEvents, n, &[]), "</a>");
