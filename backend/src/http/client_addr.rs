@@ -5,18 +5,26 @@
 //! trusted proxy, so that a client cannot pick its own address by sending the header itself.
 //! Whatever else a trusted proxy vouches for (`X-Forwarded-Proto`, …) asks `from_trusted_proxy`
 //! the same question.
+//!
+//! `X-Forwarded-Proto` decides nothing: whether the cookie is `Secure` and HSTS is sent follows
+//! the configuration (`public_url`, `secure_cookies`), never a header. A trusted proxy saying
+//! `https` to a Glimpse whose cookie is not `Secure` only gets the configuration's gap logged.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use ipnet::IpNet;
 
 use super::AppState;
 use super::error::Error;
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
+const FORWARDED_PROTO: &str = "x-forwarded-proto";
 
 /// Whether the request's peer is a configured reverse proxy, whose forwarding headers count.
 pub fn from_trusted_proxy(peer: IpAddr, trusted: &[IpNet]) -> bool {
@@ -49,6 +57,39 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAd
         }
     }
     client
+}
+
+/// Whether a trusted proxy says the client reached it over https (from anyone else, the
+/// header is the client's say-so and means nothing).
+pub fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> bool {
+    from_trusted_proxy(peer, trusted)
+        && headers
+            .get(FORWARDED_PROTO)
+            .and_then(|v| v.to_str().ok())
+            // The first proxy's word is the client's scheme.
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+}
+
+/// Logs once that users reach Glimpse over https (as its trusted proxy says) while its cookie
+/// is not `Secure`: `public_url` is missing. Layered on the API.
+pub async fn notice_https_without_secure_cookie(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !app.config.secure_cookies
+        && !SAID.load(Ordering::Relaxed)
+        && let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>()
+        && forwarded_https(peer.ip(), request.headers(), &app.config.trusted_proxies)
+        && !SAID.swap(true, Ordering::Relaxed)
+    {
+        tracing::warn!(
+            "the trusted proxy says users reach Glimpse over https, but the session cookie is not Secure: set public_url to the https address (or secure_cookies = true)"
+        );
+    }
+    next.run(request).await
 }
 
 /// `203.0.113.7`, `2001:db8::1`, or with a port: `203.0.113.7:4711`, `[2001:db8::1]:4711`.
@@ -123,6 +164,34 @@ mod tests {
             client_addr(ip("10.1.2.3"), &HeaderMap::new(), &trusted),
             ip("10.1.2.3")
         );
+    }
+
+    #[test]
+    fn forwarded_https_counts_only_from_a_trusted_proxy() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proto = |value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(FORWARDED_PROTO, value.parse().unwrap());
+            h
+        };
+        assert!(forwarded_https(ip("10.0.0.1"), &proto("https"), &trusted));
+        assert!(forwarded_https(
+            ip("10.0.0.1"),
+            &proto("HTTPS, http"),
+            &trusted
+        ));
+        assert!(!forwarded_https(ip("10.0.0.1"), &proto("http"), &trusted));
+        assert!(!forwarded_https(
+            ip("10.0.0.1"),
+            &HeaderMap::new(),
+            &trusted
+        ));
+        assert!(!forwarded_https(
+            ip("203.0.113.1"),
+            &proto("https"),
+            &trusted
+        ));
+        assert!(!forwarded_https(ip("10.0.0.1"), &proto("https"), &[]));
     }
 
     #[test]

@@ -202,6 +202,10 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .layer(middleware::from_fn(metrics::remember_route))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            client_addr::notice_https_without_secure_cookie,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             session::end_session_on_401,
         ))
         .layer(session::layer(sessions, &state.config))
