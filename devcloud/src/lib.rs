@@ -71,7 +71,7 @@ pub use demo::DemoImage;
 pub use disk::{DiskImage, large_disk_image, small_disk_image};
 pub use images::{SEEDED_IMAGE, SeededImage};
 pub use options::{Database, ImageOptions, Options, Ports, REGIONS, Service};
-pub use process::log_tail;
+pub use process::{log_tail, spawn_tied};
 pub use seed::{Seed, UserSeed};
 pub use venv::{CONSTRAINTS, PINS, cache_dir, ensure_venv, venv_dir};
 

@@ -109,6 +109,17 @@ fn spawner() -> &'static mpsc::Sender<SpawnRequest> {
     })
 }
 
+/// Spawns `cmd` from the spawner thread so that it receives SIGTERM when this process ends,
+/// even if nothing stops it (a test's own helper process, such as a reverse proxy).
+pub fn spawn_tied(cmd: Command) -> io::Result<Child> {
+    let (reply, answer) = mpsc::channel();
+    let gone = || io::Error::other("the devcloud spawner thread is gone");
+    spawner()
+        .send(SpawnRequest { cmd, reply })
+        .map_err(|_| gone())?;
+    answer.recv().map_err(|_| gone())?
+}
+
 /// Spawns `cmd` so that it receives SIGTERM when this process ends.
 #[allow(unsafe_code)]
 fn spawn_with_death_signal(mut cmd: Command) -> io::Result<Child> {

@@ -287,7 +287,7 @@ fn target_dir(root: &Path) -> PathBuf {
 
 fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
     frontend::ensure_tools()?;
-    ensure_chromium()?;
+    ensure_debian_packages()?;
     eprintln!("xtask: preparing the dev cloud's Python venv (cached)");
     let venv = devcloud::ensure_venv()?;
     eprintln!("xtask: venv ready at {}", venv.display());
@@ -352,9 +352,20 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
     )
 }
 
-/// The browser tests drive Debian's Chromium through chromedriver.
-fn ensure_chromium() -> Result<()> {
-    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+/// The browser tests drive Debian's Chromium through chromedriver; the base-path test puts
+/// Debian's nginx in front of Glimpse (run by the test as a process of its own on an ephemeral
+/// port, never as the system's service).
+fn ensure_debian_packages() -> Result<()> {
+    let missing: Vec<&str> = [
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+        ("/usr/sbin/nginx", "nginx"),
+    ]
+    .into_iter()
+    .filter(|(path, _)| !Path::new(path).exists())
+    .map(|(_, package)| package)
+    .collect();
+    if missing.is_empty() {
         return Ok(());
     }
     let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
@@ -368,8 +379,8 @@ fn ensure_chromium() -> Result<()> {
     };
     run_cmd(&mut apt(&["update", "-q"]), "apt-get update")?;
     run_cmd(
-        &mut apt(&["install", "-y", "-q", "chromium", "chromium-driver"]),
-        "apt-get install chromium chromium-driver",
+        apt(&["install", "-y", "-q"]).args(&missing),
+        &format!("apt-get install {}", missing.join(" ")),
     )
 }
 

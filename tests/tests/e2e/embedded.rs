@@ -1,9 +1,10 @@
 //! One file is the whole product: the `glimpse` binary built with the `embed-ui` feature
-//! serves the UI from inside itself (no `assets_dir`), and answers its container health check
-//! (`glimpse healthcheck`).
+//! serves the UI from inside itself (no `assets_dir`), at the root or under a `base_path`, and
+//! answers its container health check (`glimpse healthcheck`).
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -48,38 +49,7 @@ async fn the_binary_with_the_ui_inside_serves_it_and_answers_its_health_check() 
         .await
         .expect("build");
     let data = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(&binary)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--auth-url",
-            &cloud().auth_url(),
-        ])
-        .current_dir(data.path())
-        .env_remove("GLIMPSE_ASSETS_DIR")
-        .env("GLIMPSE_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("glimpse starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let url: String = line[at + "listening on ".len()..]
-                    .chars()
-                    .take_while(|c| !matches!(c, '"' | ' '))
-                    .collect();
-                let _ = tx.send(url);
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("glimpse listens");
+    let (mut child, base) = serve(&binary, data.path(), "");
 
     let http = reqwest::Client::new();
     let index = http.get(format!("{base}/images")).send().await.unwrap();
@@ -127,4 +97,79 @@ async fn the_binary_with_the_ui_inside_serves_it_and_answers_its_health_check() 
     child.kill().expect("stop");
     child.wait().expect("reaped");
     assert!(!health(format!("{base}/healthz")), "nobody answers now");
+
+    // The same binary under a base_path: the page names its files under the prefix and they
+    // are there; nothing is outside it but the probes, so the container's health check (at
+    // the root) still works.
+    let (mut child, root) = serve(&binary, data.path(), "/glimpse");
+    let page = http
+        .get(format!("{root}/glimpse/images"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("\"/assets/"), "{html}");
+    let under: Vec<&str> = html
+        .split("\"/glimpse/assets/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert_eq!(under.len(), assets.len(), "{html}");
+    for asset in &under {
+        let r = http
+            .get(format!("{root}/glimpse/assets/{asset}"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{asset}");
+        assert_eq!(r.headers()["content-encoding"], "gzip", "{asset}");
+    }
+    for outside in ["/images".to_owned(), format!("/assets/{}", under[0])] {
+        let r = http.get(format!("{root}{outside}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{outside}");
+    }
+    assert!(health(format!("{root}/healthz")));
+    child.kill().expect("stop");
+    child.wait().expect("reaped");
+}
+
+/// Runs `glimpse serve` on a free port of 127.0.0.1 under `base_path` (`""`: the root), with
+/// the UI inside it; the child and its address.
+fn serve(binary: &Path, data: &Path, base_path: &str) -> (Child, String) {
+    let mut child = Command::new(binary)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--auth-url",
+            &cloud().auth_url(),
+        ])
+        .current_dir(data)
+        .env_remove("GLIMPSE_ASSETS_DIR")
+        .env("GLIMPSE_BASE_PATH", base_path)
+        .env("GLIMPSE_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("glimpse starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let url: String = line[at + "listening on ".len()..]
+                    .chars()
+                    .take_while(|c| !matches!(c, '"' | ' '))
+                    .collect();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("glimpse listens");
+    (child, base)
 }

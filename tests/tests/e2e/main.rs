@@ -3,9 +3,11 @@
 
 mod fakes;
 mod harness;
+mod nginx;
 
 mod audit;
 mod audit_bounds;
+mod base_path;
 mod browser;
 mod cookies;
 mod copies;
