@@ -120,10 +120,11 @@ fn config(dir: &Path, port: u16, prefix: &str, upstream: &str) -> String {
          \x20   location {prefix}/ {{\n\
          \x20     proxy_pass http://{upstream};\n\
          \x20     proxy_http_version 1.1;\n\
-         \x20     proxy_set_header Host $http_host;\n\
+         \x20     proxy_set_header Host $host;\n\
          \x20     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
          \x20     proxy_set_header X-Forwarded-Proto $scheme;\n\
          \x20     proxy_buffering off;\n\
+         \x20     proxy_read_timeout 130s;\n\
          \x20   }}\n\
          \x20   location / {{ return 404 \"not Glimpse\\n\"; }}\n\
          \x20 }}\n\
