@@ -61,6 +61,9 @@ async fn one_audit_per_session() {
     let mut first = alice.stream("/api/v1/audit/access").await;
     assert_eq!(first.status(), StatusCode::OK);
     read_until(&mut first, |_| true).await; // it runs
+    // From now on each Glance call takes seconds: the first audit is surely still running
+    // while the next requests are refused, however few images the cloud holds.
+    proxy.set_delay(Duration::from_secs(3));
     for format in ["", "?format=json", "?format=csv"] {
         alice
             .get(&format!("/api/v1/audit/access{format}"))
