@@ -19,16 +19,18 @@
 
 mod rows;
 mod running;
+mod sender;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use futures::StreamExt;
-use futures::stream::FuturesUnordered;
-use json::{AccessRow, AuditFailure, AuditMessage, MemberStatusFilter, NamedRef, Visibility};
+use futures::stream::{self, FuturesUnordered};
+use json::{AccessRow, AuditMessage, MemberStatusFilter, NamedRef, Visibility};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
@@ -39,6 +41,7 @@ use crate::directory::Directory;
 use crate::openstack::glance::{self, Glance, ImageQuery};
 use crate::openstack::{OpenStackError, Token};
 use rows::{LearnedCache, RowContext, name_learned};
+use sender::{Progress, Sender};
 
 /// What could not be audited, typed; the caller words it ([`Describe`]).
 #[derive(Debug)]
@@ -101,7 +104,7 @@ impl Audit {
     pub fn start(self, claim: Claim, describe: Describe) -> Messages {
         let (tx, rx) = mpsc::channel(64);
         let task = tokio::spawn(crate::openstack::carrying_request_id(
-            self.run(Sender { tx, describe }),
+            self.run(Sender::new(tx, describe)),
         ));
         Messages {
             rx,
@@ -110,8 +113,8 @@ impl Audit {
         }
     }
 
-    async fn run(mut self, out: Sender) {
-        let started = std::time::Instant::now();
+    async fn run(mut self, mut out: Sender) {
+        let started = Instant::now();
         let progress = Arc::new(Progress::default());
         let mut failures = 0usize;
         let mut rows_sent = 0usize;
@@ -155,7 +158,7 @@ impl Audit {
         }
         let mut listings = Vec::new();
         while let Some((region, project, result)) = phase1.next().await {
-            if !out.send(progress.message()).await {
+            if !out.progress(&progress).await {
                 return;
             }
             match result {
@@ -178,10 +181,8 @@ impl Audit {
         }
         let context = RowContext { names, known };
 
-        // Phase 2: member lists (owner side) and memberships (member side).
-        let bounds: BTreeMap<&str, &Arc<Semaphore>> =
-            glances.iter().map(|(g, b)| (g.region(), b)).collect();
-        let mut jobs = Vec::new();
+        // Phase 2: member lists (owner side) and memberships (member side), per region.
+        let mut jobs: BTreeMap<String, Vec<Job>> = BTreeMap::new();
         for l in listings {
             let owned = l.owned_shared.into_iter().map(|image| (image, Side::Owner));
             // An image whose owner is one of ours is read from the owner's side only.
@@ -195,9 +196,10 @@ impl Audit {
                         .is_some_and(|o| context.names.contains_key(o))
                 })
                 .map(|image| (image, Side::Member));
+            let region = jobs.entry(l.glance.region().to_owned()).or_default();
             for (image, side) in owned.chain(offered) {
                 progress.total.fetch_add(1, Ordering::Relaxed);
-                jobs.push(Job {
+                region.push(Job {
                     glance: l.glance.clone(),
                     token: l.token.clone(),
                     project: l.project.clone(),
@@ -206,16 +208,18 @@ impl Audit {
                 });
             }
         }
-        let mut phase2: FuturesUnordered<_> = jobs
-            .into_iter()
-            .map(|job| {
-                let bound = bounds.get(job.glance.region()).copied();
-                self.read_access(job, bound, &context)
-            })
-            .collect();
+        // Each region's reads start as earlier ones end, `concurrency` at a time: an audit of
+        // 10,000 images holds a few requests per region, not 10,000 futures waiting their turn.
+        let (audit, context) = (&self, &context);
+        let mut phase2 = stream::select_all(jobs.into_values().map(|region_jobs| {
+            stream::iter(region_jobs)
+                .map(move |job| audit.read_access(job, context))
+                .buffer_unordered(audit.concurrency.max(1))
+                .boxed()
+        }));
         while let Some((job, result)) = phase2.next().await {
             progress.done.fetch_add(1, Ordering::Relaxed);
-            if !out.send(progress.message()).await {
+            if !out.progress(&progress).await {
                 return;
             }
             match result {
@@ -245,6 +249,7 @@ impl Audit {
         }
         // Counted when it ran to the end; an audit whose client went away is not.
         crate::metrics::audit_ran(failures == 0, started.elapsed());
+        out.send(progress.message()).await;
         out.send(AuditMessage::Done {
             rows: rows_sent,
             failures,
@@ -276,7 +281,7 @@ impl Audit {
                 member_status: Some(MemberStatusFilter::All),
                 ..ImageQuery::default()
             };
-            glance.list_images(token, &query).await
+            glance.list_image_briefs(token, &query).await
         };
         progress.done.fetch_add(1, Ordering::Relaxed);
         let result = listed.map(|images| {
@@ -294,17 +299,12 @@ impl Audit {
         (glance.region().to_owned(), project.clone(), result)
     }
 
-    /// Phase 2 for one image, within its region's bound and the global one.
+    /// Phase 2 for one image, within the bound across audits (its region's is the stream's).
     async fn read_access(
         &self,
         job: Job,
-        region_bound: Option<&Arc<Semaphore>>,
         context: &RowContext,
     ) -> (Job, Result<Vec<AccessRow>, glance::Error>) {
-        let _region = match region_bound {
-            Some(bound) => Some(bound.acquire().await),
-            None => None,
-        };
         let _global = self.glance_calls.acquire().await;
         let region = job.glance.region();
         let result = match job.side {
@@ -333,56 +333,15 @@ impl Audit {
     }
 }
 
-/// Where the audit's messages go, and how its failures are worded.
-struct Sender {
-    tx: mpsc::Sender<AuditMessage>,
-    describe: Describe,
-}
-
-impl Sender {
-    /// False once nobody listens any more: the audit then stops.
-    async fn send(&self, message: AuditMessage) -> bool {
-        self.tx.send(message).await.is_ok()
-    }
-
-    async fn failure(&self, region: Option<&str>, project: Option<&NamedRef>, f: Failure) {
-        let message = AuditMessage::Failure {
-            failure: AuditFailure {
-                region: region.map(str::to_owned),
-                project_id: project.map(|p| p.id.clone()),
-                project_name: project.map(|p| p.name.clone()),
-                error: (self.describe)(f),
-            },
-        };
-        self.send(message).await;
-    }
-}
-
-/// Counts Glance calls for the progress messages.
-#[derive(Default)]
-struct Progress {
-    done: AtomicUsize,
-    total: AtomicUsize,
-}
-
-impl Progress {
-    fn message(&self) -> AuditMessage {
-        AuditMessage::Progress {
-            done: self.done.load(Ordering::Relaxed),
-            total: self.total.load(Ordering::Relaxed),
-        }
-    }
-}
-
 /// What phase 1 found for one project in one region.
 struct Listing {
     glance: Glance,
     project: NamedRef,
     token: Token,
     /// Shared images the project owns: their member lists come next.
-    owned_shared: Vec<glance::Image>,
+    owned_shared: Vec<glance::ImageBrief>,
     /// Images other projects share with this one.
-    shared_with: Vec<glance::Image>,
+    shared_with: Vec<glance::ImageBrief>,
 }
 
 /// Which side of a share a phase-2 read looks from.
@@ -397,6 +356,6 @@ struct Job {
     glance: Glance,
     token: Token,
     project: NamedRef,
-    image: glance::Image,
+    image: glance::ImageBrief,
     side: Side,
 }

@@ -38,7 +38,7 @@ pub(super) struct RowContext {
 }
 
 impl RowContext {
-    pub fn row(&self, region: &str, image: &glance::Image, m: glance::Member) -> AccessRow {
+    pub fn row(&self, region: &str, image: &glance::ImageBrief, m: glance::Member) -> AccessRow {
         let owner_id = image.owner.clone().unwrap_or_default();
         AccessRow {
             region: region.to_owned(),
