@@ -1,7 +1,12 @@
-//! The access matrix: the audit's rows as images × member projects, the summary above it.
+//! The access matrix: the audit's rows as images × member projects, the summary above it;
+//! only the lines near the scroll position are in the page.
+
+use std::ops::Range;
 
 use json::{AccessRow, MemberStatus};
+use leptos::html::td;
 use leptos::prelude::*;
+use leptos::tachys::html::attribute::custom::CustomAttribute;
 
 use super::Seen;
 use crate::format;
@@ -26,6 +31,22 @@ fn short_id(id: &str) -> String {
     }
 }
 
+/// Body rows are this tall (style.css, `.matrix tbody tr`): the lines out of view are one
+/// spacer row each side of the ones near the scroll position, so that an audit of 30,000
+/// rows scrolls like one of 30. Written by hand: the virtual-list crates for Leptos weigh more
+/// than the first visit's budget has left, and a table of fixed-height rows needs little.
+const LINE_PX: usize = 60;
+/// The window moves by this many lines; it holds the chunk before the visible one and three
+/// after it, more than the tallest scroll area (75vh) shows.
+const CHUNK: usize = 25;
+const WINDOW: usize = 4 * CHUNK;
+
+/// The first line to render when the scroll area is `scroll_top` pixels down.
+pub(super) fn window_at(scroll_top: i32) -> usize {
+    let line = usize::try_from(scroll_top).unwrap_or(0) / LINE_PX;
+    (line / CHUNK).saturating_sub(1) * CHUNK
+}
+
 struct Column {
     id: String,
     label: String,
@@ -33,24 +54,41 @@ struct Column {
     known: bool,
 }
 
-struct Line<'a> {
-    row: &'a AccessRow,
-    members: Vec<&'a AccessRow>,
+/// One image: its rows, next to each other once [`order`]ed.
+struct Line {
+    rows: Range<usize>,
     at_risk: bool,
 }
 
-/// The rows of the audit as images × member projects.
-pub(super) struct Matrix<'a> {
-    columns: Vec<Column>,
-    lines: Vec<Line<'a>>,
-    seen: &'a Seen,
+/// Orders rows by image (name, region, id): each image's rows become one range.
+pub(super) fn order(rows: &mut Vec<AccessRow>) {
+    *rows = sorted(std::mem::take(rows), |r| {
+        format!(
+            "{}\0{}\0{}",
+            msg::image_name(r.image_name.as_deref()),
+            r.region,
+            r.image_id
+        )
+    });
 }
 
-impl<'a> Matrix<'a> {
-    pub(super) fn of(rows: &'a [AccessRow], seen: &'a Seen) -> Self {
+/// The rows of the audit as images × member projects: computed once per batch of rows, drawn
+/// a window at a time.
+pub(super) struct Matrix {
+    columns: Vec<Column>,
+    lines: Vec<Line>,
+    /// Member × status counts, in [`MemberStatus`] order.
+    counts: [usize; 3],
+}
+
+impl Matrix {
+    /// `rows` must be [`order`]ed.
+    pub(super) fn of(rows: &[AccessRow], seen: &Seen) -> Self {
         // Members: named ones first, by name; unnamed ones by id.
         let mut columns: Vec<Column> = Vec::new();
+        let mut counts = [0usize; 3];
         for r in rows {
+            counts[r.status as usize] += 1;
             match columns.iter_mut().find(|c| c.id == r.member_id) {
                 Some(c) => c.known |= r.member_known,
                 None => {
@@ -67,52 +105,41 @@ impl<'a> Matrix<'a> {
         let columns = sorted(columns, |c| {
             format!("{}{}\0{}", u8::from(!c.named), c.label, c.id)
         });
-        // Images by name: the rows of one image are next to each other once sorted.
-        let ordered = sorted(rows.iter().collect(), |r| {
-            format!(
-                "{}\0{}\0{}",
-                msg::image_name(r.image_name.as_deref()),
-                r.region,
-                r.image_id
-            )
-        });
         let mut lines: Vec<Line> = Vec::new();
-        for r in ordered {
+        for (i, r) in rows.iter().enumerate() {
             match lines.last_mut() {
-                Some(l) if l.row.image_id == r.image_id && l.row.region == r.region => {
-                    l.members.push(r)
+                Some(l)
+                    if rows[l.rows.start].image_id == r.image_id
+                        && rows[l.rows.start].region == r.region =>
+                {
+                    l.rows.end = i + 1
                 }
                 _ => lines.push(Line {
-                    row: r,
-                    members: vec![r],
+                    rows: i..i + 1,
                     at_risk: false,
                 }),
             }
         }
         for l in &mut lines {
+            let members = &rows[l.rows.clone()];
             l.at_risk =
-                !l.row.protected && l.members.iter().any(|m| m.status == MemberStatus::Accepted);
+                !members[0].protected && members.iter().any(|m| m.status == MemberStatus::Accepted);
         }
         Self {
             columns,
             lines,
-            seen,
+            counts,
         }
     }
 
-    /// The summary and the table; None when there is no row.
-    pub(super) fn view(&self) -> Option<AnyView> {
-        if self.lines.is_empty() {
-            return None;
-        }
+    pub(super) fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The summary above the table, and the members nobody can verify.
+    pub(super) fn summary(&self) -> AnyView {
         let at_risk = self.lines.iter().filter(|l| l.at_risk).count();
-        let mut counts = [0usize; 3];
-        for l in &self.lines {
-            for m in &l.members {
-                counts[m.status as usize] += 1;
-            }
-        }
-        let pairs: usize = counts.iter().sum();
+        let pairs: usize = self.counts.iter().sum();
         let unverified: Vec<AnyView> = self
             .columns
             .iter()
@@ -121,34 +148,13 @@ impl<'a> Matrix<'a> {
             .collect();
         let counts = MemberStatus::ALL
             .into_iter()
-            .filter(|s| counts[*s as usize] > 0)
+            .filter(|s| self.counts[*s as usize] > 0)
             .map(|s| {
                 let class = format!("count count-{}", s.as_str());
-                view! { <span class=class>{msg::count_with_status(counts[s as usize], s)}</span> }
+                view! { <span class=class>{msg::count_with_status(self.counts[s as usize], s)}</span> }
                     .into_any()
             })
             .collect_view();
-        let header = self
-            .columns
-            .iter()
-            .map(|c| {
-                let mark = (!c.known).then(|| {
-                    view! {
-                        <span class="badge badge-warn" title=tr(Key::AuditUnverifiedExplained)>
-                            {tr(Key::AuditUnverified)}
-                        </span>
-                    }
-                });
-                view! {
-                    <th scope="col" class="member-col" title=c.id.clone()>
-                        {c.label.clone()}
-                        {mark}
-                    </th>
-                }
-                .into_any()
-            })
-            .collect_view();
-        let body = self.lines.iter().map(|l| self.line(l)).collect_view();
         view! {
             <p class="summary">
                 {tf(
@@ -178,29 +184,64 @@ impl<'a> Matrix<'a> {
                         </div>
                     }
                 })}
-            // Many members make the matrix wider than the page: its scrolling area takes the
-            // focus, so that it scrolls from the keyboard too.
-            <div class="table-wrap" tabindex="0" role="region" aria-label=tr(Key::AuditCaption)>
-                <table class="table matrix" id="access-matrix">
-                    <caption class="sr-only">{tr(Key::AuditCaption)}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{tr(Key::ColImage)}</th>
-                            <th scope="col">{tr(Key::ColRegion)}</th>
-                            <th scope="col">{tr(Key::ColOwner)}</th>
-                            {header}
-                        </tr>
-                    </thead>
-                    <tbody>{body}</tbody>
-                </table>
-            </div>
         }
         .into_any()
-        .into()
     }
 
-    fn line(&self, l: &Line) -> AnyView {
-        let r = l.row;
+    /// The member columns' headers.
+    pub(super) fn header(&self) -> AnyView {
+        self.columns
+            .iter()
+            .map(|c| {
+                let mark = (!c.known).then(|| {
+                    view! {
+                        <span class="badge badge-warn" title=tr(Key::AuditUnverifiedExplained)>
+                            {tr(Key::AuditUnverified)}
+                        </span>
+                    }
+                });
+                view! {
+                    <th scope="col" class="member-col" title=c.id.clone()>
+                        {c.label.clone()}
+                        {mark}
+                    </th>
+                }
+                .into_any()
+            })
+            .collect_view()
+            .into_any()
+    }
+
+    /// The lines from `first` on, a window of them, between spacers as tall as the lines
+    /// left out. The top spacer is always there, so that the zebra stripes keep their place.
+    pub(super) fn body(&self, rows: &[AccessRow], seen: &Seen, first: usize) -> AnyView {
+        let end = (first + WINDOW).min(self.lines.len());
+        let start = first.min(end);
+        let colspan = (self.columns.len() + 3).to_string();
+        let spacer = move |lines: usize| {
+            view! {
+                <tr class="spacer" aria-hidden="true">
+                    // The cell's own height attribute: a style would bring Leptos' style code
+                    // into the wasm for this one use.
+                    {td().colspan(colspan.clone()).attr("height", (lines * LINE_PX).to_string())}
+                </tr>
+            }
+        };
+        let shown = (start..end)
+            .map(|i| self.line(rows, seen, i))
+            .collect_view();
+        view! { {spacer(start)} {shown} {spacer(self.lines.len() - end)} }.into_any()
+    }
+
+    /// The lines and the header row, for assistive technologies that see only the window.
+    pub(super) fn row_count(&self) -> usize {
+        self.lines.len() + 1
+    }
+
+    fn line(&self, rows: &[AccessRow], seen: &Seen, index: usize) -> AnyView {
+        let l = &self.lines[index];
+        let members = &rows[l.rows.clone()];
+        let r = &members[0];
         let risk = l.at_risk.then(|| {
             view! {
                 <span class="badge badge-risk" title=tr(Key::AuditNotProtectedExplained)>
@@ -212,12 +253,12 @@ impl<'a> Matrix<'a> {
         let owner = r
             .owner_name
             .clone()
-            .or_else(|| self.seen.name(&r.owner_id))
+            .or_else(|| seen.name(&r.owner_id))
             .unwrap_or_else(|| short_id(&r.owner_id));
         let cells = self
             .columns
             .iter()
-            .map(|c| match l.members.iter().find(|m| m.member_id == c.id) {
+            .map(|c| match members.iter().find(|m| m.member_id == c.id) {
                 Some(m) => {
                     let class = format!("cell cell-{}", m.status.as_str());
                     let title = tf(
@@ -241,7 +282,7 @@ impl<'a> Matrix<'a> {
             })
             .collect_view();
         view! {
-            <tr class:row-risk=l.at_risk>
+            <tr class:row-risk=l.at_risk aria-rowindex=(index + 2).to_string()>
                 <th scope="row" class="image-col">
                     <span class="strong">{msg::image_name(r.image_name.as_deref())}</span>
                     {risk}
@@ -291,12 +332,19 @@ mod tests {
             row("zeta", "c", MemberStatus::Rejected, true),
             row("alpha", "junk", MemberStatus::Pending, false),
         ];
+        let mut rows = rows;
+        order(&mut rows);
         let seen = Seen::default();
         let m = Matrix::of(&rows, &seen);
         let lines: Vec<(&str, usize)> = m
             .lines
             .iter()
-            .map(|l| (l.row.image_name.as_deref().unwrap(), l.members.len()))
+            .map(|l| {
+                (
+                    rows[l.rows.start].image_name.as_deref().unwrap(),
+                    l.rows.len(),
+                )
+            })
             .collect();
         assert_eq!(
             lines,
@@ -310,6 +358,24 @@ mod tests {
         // At risk: accepted by a member and not protected.
         assert!(m.lines[0].at_risk, "alpha is accepted by c and unprotected");
         assert!(!m.lines[1].at_risk, "zeta is protected");
+        assert_eq!(m.counts, [2, 1, 1], "pending, accepted, rejected");
+    }
+
+    #[test]
+    fn the_window_moves_by_chunks_and_keeps_one_before() {
+        assert_eq!(window_at(0), 0);
+        assert_eq!(window_at(-5), 0, "a rubber-band scroll above the top");
+        assert_eq!(window_at((2 * CHUNK * LINE_PX - 1) as i32), 0);
+        assert_eq!(window_at((2 * CHUNK * LINE_PX) as i32), CHUNK);
+        // Whatever the position, the visible lines (a chunk's worth) are inside the window.
+        for top in (0..200_000).step_by(97) {
+            let first = window_at(top);
+            let visible = top as usize / LINE_PX;
+            assert!(
+                first <= visible && visible + CHUNK < first + WINDOW,
+                "{top}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod changes;
 mod matrix;
 
 use matrix::{Matrix, sorted};
+use web_sys::Element;
 
 use crate::api::{self, ApiError};
 use crate::components::{EmptyState, ErrorNote, filter_field, options};
@@ -158,6 +159,13 @@ pub fn AccessAuditPage() -> impl IntoView {
     // Bumped by each run: an older run's stream stops at its next message.
     let generation = StoredValue::new(0u64);
     let again = move || reload.update(|n| *n += 1);
+    // The matrix is computed once per batch of rows; the scroll position picks the lines drawn.
+    // Each batch changes it: no comparing a new matrix with the old one.
+    let matrix = Memo::new_with_compare(
+        move |_| rows.with(|r| seen.with(|s| Matrix::of(r, s))),
+        |_, _| true,
+    );
+    let first_line = RwSignal::new(0usize);
 
     // Takes in streamed rows.
     let absorb = move |buffer: &mut Vec<AccessRow>| {
@@ -166,7 +174,10 @@ pub fn AccessAuditPage() -> impl IntoView {
             if seen.try_update_untracked(|s| s.take(buffer)) == Some(true) {
                 seen.notify();
             }
-            rows.update(|r| r.append(buffer));
+            rows.update(|r| {
+                r.append(buffer);
+                matrix::order(r);
+            });
         }
     };
 
@@ -176,6 +187,7 @@ pub fn AccessAuditPage() -> impl IntoView {
         generation.update_value(|g| *g += 1);
         let me = generation.get_value();
         rows.set(Vec::new());
+        first_line.set(0);
         failures.set(Vec::new());
         status.set(Status::default());
         spawn_local(async move {
@@ -395,12 +407,48 @@ pub fn AccessAuditPage() -> impl IntoView {
                 </ul>
             </div>
             {history.view()}
+            {move || matrix.with(|m| (!m.is_empty()).then(|| m.summary()))}
+            // One scroll area, kept across redraws so that rows streaming in do not move it;
+            // its header row stays in view, and it scrolls from the keyboard too. Hidden while
+            // a new run has no rows yet, it comes back scrolled to the top.
+            <div
+                class="table-wrap matrix-scroll"
+                class:hidden=move || matrix.with(Matrix::is_empty)
+                tabindex="0"
+                role="region"
+                aria-label=tr(Key::AuditCaption)
+                on:scroll=move |ev| {
+                    let first = matrix::window_at(event_target::<Element>(&ev).scroll_top());
+                    if first != first_line.get_untracked() {
+                        first_line.set(first);
+                    }
+                }
+            >
+                <table
+                    class="table matrix"
+                    id="access-matrix"
+                    aria-rowcount=move || matrix.with(Matrix::row_count).to_string()
+                >
+                    <caption class="sr-only">{tr(Key::AuditCaption)}</caption>
+                    <thead>
+                        <tr aria-rowindex="1">
+                            <th scope="col">{tr(Key::ColImage)}</th>
+                            <th scope="col">{tr(Key::ColRegion)}</th>
+                            <th scope="col">{tr(Key::ColOwner)}</th>
+                            {move || matrix.with(Matrix::header)}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || {
+                            let first = first_line.get();
+                            matrix.with(|m| rows.with(|r| seen.with(|s| m.body(r, s, first))))
+                        }}
+                    </tbody>
+                </table>
+            </div>
             {move || {
                 // The status is read only for an empty matrix: progress does not redraw it.
-                let matrix = rows.with(|r| seen.with(|s| Matrix::of(r, s).view()));
-                if let Some(matrix) = matrix {
-                    matrix
-                } else if status.with(|s| s.phase != Phase::Done) {
+                if !matrix.with(Matrix::is_empty) || status.with(|s| s.phase != Phase::Done) {
                     ().into_any()
                 } else if filter.with(Filter::is_empty) {
                     view! { <EmptyState title=tr(Key::AuditNone) hint=tr(Key::AuditNoneHint) /> }
