@@ -68,6 +68,9 @@ enum Bench {
         /// Images timed with the `openstack` CLI, extrapolated to the whole set.
         #[arg(long, default_value_t = 10)]
         cli_sample: usize,
+        /// Also time the audit page in Chromium (first rows, whole matrix, scrolling).
+        #[arg(long)]
+        browser: bool,
     },
     /// N users, each with its own session, through Glimpse for a fixed time, then the
     /// same calls straight to Glance; latency per route, errors, RSS, proxy overhead.
@@ -128,6 +131,7 @@ fn run(task: Task) -> Result<()> {
                     images,
                     runs,
                     cli_sample,
+                    browser,
                 },
         } => bench::audit::run(
             &root,
@@ -136,6 +140,7 @@ fn run(task: Task) -> Result<()> {
                 sizes: images,
                 runs,
                 cli_sample,
+                browser,
             },
         ),
         Task::Bench {

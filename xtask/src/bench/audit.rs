@@ -1,6 +1,7 @@
 //! `cargo xtask bench audit`: how fast is Glimpse's access audit, next to the same member
 //! lists fetched raw (same concurrency), a sequential loop (what an openstacksdk script
-//! does), and the `openstack image member list` CLI?
+//! does), and the `openstack image member list` CLI? With `--browser`, also the audit page in
+//! Chromium ([`super::audit_page`]).
 
 use std::path::Path;
 use std::process::Command;
@@ -11,6 +12,7 @@ use devcloud::{DevCloud, ImageOptions, Options};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use super::audit_page::{self, PageTimes};
 use super::{Glimpse, median};
 
 const REGION: &str = "RegionOne";
@@ -22,15 +24,22 @@ pub struct Params {
     pub sizes: Vec<usize>,
     pub runs: usize,
     pub cli_sample: usize,
+    /// Times the audit page in Chromium too.
+    pub browser: bool,
 }
 
 pub fn run(root: &Path, target: &Path, p: &Params) -> Result<()> {
     let binary = super::build_glimpse(root, target)?;
+    let assets = if p.browser {
+        Some(crate::frontend::build(root, true)?)
+    } else {
+        None
+    };
     let mut reports = Vec::new();
     let mut peak_rss = 0;
     for &size in &p.sizes {
         // One cloud per size, kept between runs: seeding happens once.
-        let (report, rss) = measure_size(&binary, target, size, p)?;
+        let (report, rss) = measure_size(&binary, assets.as_deref(), target, size, p)?;
         reports.push(report);
         peak_rss = peak_rss.max(rss);
     }
@@ -38,7 +47,13 @@ pub fn run(root: &Path, target: &Path, p: &Params) -> Result<()> {
     Ok(())
 }
 
-fn measure_size(binary: &Path, target: &Path, size: usize, p: &Params) -> Result<(Report, u64)> {
+fn measure_size(
+    binary: &Path,
+    assets: Option<&Path>,
+    target: &Path,
+    size: usize,
+    p: &Params,
+) -> Result<(Report, u64)> {
     let state_dir = target.join(format!("bench-cloud-{size}"));
     eprintln!(
         "xtask: starting the benchmark cloud in {}",
@@ -52,7 +67,7 @@ fn measure_size(binary: &Path, target: &Path, size: usize, p: &Params) -> Result
         ..Options::default()
     })?;
     seed(&cloud, size)?;
-    let glimpse = Glimpse::start(binary, &cloud.auth_url(), cloud.state_dir(), "warn")?;
+    let glimpse = Glimpse::start(binary, &cloud.auth_url(), cloud.state_dir(), "warn", assets)?;
     let report =
         tokio::runtime::Runtime::new()?.block_on(measure(&cloud, glimpse.port, size, p))?;
     Ok((report, glimpse.peak_rss_kib()?))
@@ -166,6 +181,9 @@ struct Report {
     raw: Vec<f64>,
     sequential: Vec<f64>,
     cli_per_image: f64,
+    /// The audit's images (the matrix's lines).
+    lines: usize,
+    page: Option<PageTimes>,
 }
 
 async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result<Report> {
@@ -196,6 +214,8 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         raw: Vec::new(),
         sequential: Vec::new(),
         cli_per_image: 0.0,
+        lines: 0,
+        page: None,
     };
     eprintln!(
         "xtask: measuring with {size} images ({} runs each)…",
@@ -212,7 +232,13 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
             .json()
             .await?;
         report.glimpse.push(t.elapsed().as_secs_f64());
-        report.rows = body["rows"].as_array().map_or(0, Vec::len);
+        let rows = body["rows"].as_array().map_or(&[][..], Vec::as_slice);
+        report.rows = rows.len();
+        report.lines = rows
+            .iter()
+            .filter_map(|r| r["image_id"].as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         ensure!(
             body["failures"].as_array().is_some_and(Vec::is_empty),
             "the audit reported failures: {}",
@@ -240,6 +266,10 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         report.sequential.push(t.elapsed().as_secs_f64());
     }
     report.cli_per_image = cli_per_image(cloud, &glance, &http, &token, p.cli_sample).await?;
+    if p.browser {
+        eprintln!("xtask: the audit page in Chromium…");
+        report.page = Some(audit_page::measure(&base, REGION, report.lines).await?);
+    }
     Ok(report)
 }
 
@@ -353,4 +383,19 @@ fn print_table(reports: &[Report], peak_rss_kib: u64) {
         "glimpse peak RSS (VmHWM): {:.1} MiB",
         peak_rss_kib as f64 / 1024.0
     );
+    for r in reports {
+        if let Some(page) = &r.page {
+            println!(
+                "audit page, {} lines ({} rows), ms from navigation: first rows {:.0}, whole matrix {:.0}; \
+                 longest main-thread block {:.0} ms; jump to the last line {:.0} ms; a line {:.1} px high",
+                page.lines,
+                r.rows,
+                page.first_rows,
+                page.complete,
+                page.longest_block,
+                page.jump_to_end,
+                page.line_px
+            );
+        }
+    }
 }

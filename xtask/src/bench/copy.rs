@@ -37,7 +37,7 @@ pub fn run(root: &Path, target: &Path, p: &Params) -> Result<()> {
     let size = p.mib << 20;
     eprintln!("xtask: uploading a {} MiB source image to {SOURCE}…", p.mib);
     let (source, _) = cloud.create_large_image(SOURCE, &token, "bench-copy-source", size)?;
-    let glimpse = Glimpse::start(&binary, &cloud.auth_url(), cloud.state_dir(), "warn")?;
+    let glimpse = Glimpse::start(&binary, &cloud.auth_url(), cloud.state_dir(), "warn", None)?;
     let idle_rss = glimpse.peak_rss_kib()?;
     let rt = tokio::runtime::Runtime::new()?;
     let (mut through, mut raw) = (Vec::new(), Vec::new());

@@ -6,6 +6,7 @@
 //! process pointed at a dev cloud, and statistics.
 
 pub mod audit;
+mod audit_page;
 pub mod copy;
 pub mod load;
 
@@ -17,8 +18,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-/// `cargo build --release -p glimpse`; returns the binary.
+/// `cargo build --release -p glimpse`; returns the binary. `GLIMPSE_BENCH_BINARY` names a
+/// binary to time instead (another commit's build, to compare two).
 pub fn build_glimpse(root: &Path, target: &Path) -> Result<PathBuf> {
+    if let Some(binary) = std::env::var_os("GLIMPSE_BENCH_BINARY") {
+        eprintln!("xtask: timing {}", binary.to_string_lossy());
+        return Ok(binary.into());
+    }
     crate::run_cmd(
         Command::new(crate::cargo()).current_dir(root).args([
             "build",
@@ -41,13 +47,21 @@ pub struct Glimpse {
 
 impl Glimpse {
     /// Starts `binary` against Keystone at `auth_url`, its activity log a SQLite file in
-    /// `dir`, logging with the `GLIMPSE_LOG` filter `log_filter`; waits until it listens.
-    pub fn start(binary: &Path, auth_url: &str, dir: &Path, log_filter: &str) -> Result<Glimpse> {
+    /// `dir`, logging with the `GLIMPSE_LOG` filter `log_filter`, serving the web UI from
+    /// `assets` if given; waits until it listens.
+    pub fn start(
+        binary: &Path,
+        auth_url: &str,
+        dir: &Path,
+        log_filter: &str,
+        assets: Option<&Path>,
+    ) -> Result<Glimpse> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let log = dir.join("glimpse.log");
         let data = dir.join("activity.db");
         let _ = std::fs::remove_file(&data);
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args([
                 "serve",
                 "--auth-url",
@@ -63,9 +77,11 @@ impl Glimpse {
             .env("GLIMPSE_SIGN_IN_PER_ADDRESS", "1000000")
             .env("GLIMPSE_SIGN_IN_PER_USER", "1000000")
             .stdout(Stdio::null())
-            .stderr(File::create(&log).with_context(|| format!("creating {}", log.display()))?)
-            .spawn()
-            .context("starting glimpse")?;
+            .stderr(File::create(&log).with_context(|| format!("creating {}", log.display()))?);
+        if let Some(assets) = assets {
+            command.arg("--assets-dir").arg(assets);
+        }
+        let child = command.spawn().context("starting glimpse")?;
         let glimpse = Glimpse { child, port, log };
         glimpse.wait_until_up()?;
         Ok(glimpse)

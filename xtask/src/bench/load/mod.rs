@@ -66,6 +66,7 @@ pub fn run(root: &Path, target: &Path, p: &Params) -> Result<()> {
         &cloud.auth_url(),
         cloud.state_dir(),
         &p.glimpse_log,
+        None,
     )?;
     let world = Arc::new(World {
         glimpse: glimpse.base_url(),
