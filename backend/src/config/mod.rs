@@ -77,8 +77,11 @@ pub struct Settings {
     /// Glance calls in flight at once, across every request, for the per-image lookups of an
     /// ordinary request (the inbox's memberships).
     pub fan_out_glance_calls: usize,
-    /// Seconds a request may take; a streamed audit stops then too.
+    /// Seconds a request may take (a JSON or CSV audit too).
     pub request_timeout_secs: u64,
+    /// Seconds a streamed audit may take: it says how far it is as it goes and stops when its
+    /// client goes away, so it may outlast an ordinary request (10,000 images take minutes).
+    pub audit_timeout_secs: u64,
     /// An application credential of Glimpse's own, to read Glance's state when reconciling
     /// changes a crash left unfinished (both or neither).
     pub reconcile_credential_id: Option<String>,
@@ -170,6 +173,7 @@ impl Default for Settings {
             audit_glance_calls: 32,
             fan_out_glance_calls: 32,
             request_timeout_secs: 120,
+            audit_timeout_secs: 600,
             reconcile_credential_id: None,
             reconcile_credential_secret: None,
             copies_per_user: 2,
@@ -233,6 +237,7 @@ pub struct Config {
     pub audit_glance_calls: usize,
     pub fan_out_glance_calls: usize,
     pub request_timeout: Duration,
+    pub audit_timeout: Duration,
     pub reconcile_credential: Option<ApplicationCredential>,
     pub session_key: Option<SessionKey>,
     pub session_idle: Duration,
@@ -391,6 +396,7 @@ impl Config {
             audit_glance_calls: settings.audit_glance_calls.max(1),
             fan_out_glance_calls: settings.fan_out_glance_calls.max(1),
             request_timeout: Duration::from_secs(settings.request_timeout_secs.max(1)),
+            audit_timeout: Duration::from_secs(settings.audit_timeout_secs.max(1)),
             reconcile_credential,
             copies_per_user: settings.copies_per_user.max(1),
             copies_total: settings.copies_total.max(1),

@@ -83,7 +83,9 @@ async fn access(
     mut user: CurrentUser,
     Query(params): Query<Params>,
 ) -> Result<Response> {
-    let deadline = Instant::now() + app.config.request_timeout;
+    // The streamed audit has a bound of its own (`audit_timeout_secs`); a JSON or CSV one
+    // answers at once, within `request_timeout_secs` as every request.
+    let deadline = Instant::now() + app.config.audit_timeout;
     let regions: Vec<(String, String)> = match &params.region {
         None => user.regions().to_vec(),
         Some(wanted) => {
@@ -146,7 +148,7 @@ async fn access(
                 messages,
                 recording,
                 deadline,
-                app.config.request_timeout,
+                app.config.audit_timeout,
             )),
         )
             .into_response()),

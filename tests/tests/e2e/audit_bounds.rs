@@ -177,7 +177,7 @@ async fn an_audit_past_its_time_stops_calling_glance() {
     let app = spawn_app_with(|c| {
         through_internal_endpoint(c);
         c.concurrency = 2;
-        c.request_timeout = Duration::from_secs(2);
+        c.audit_timeout = Duration::from_secs(2);
     })
     .await;
     let alice = app.sign_in("alice", "project-a").await;

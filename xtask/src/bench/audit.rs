@@ -266,6 +266,11 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         report.sequential.push(t.elapsed().as_secs_f64());
     }
     report.cli_per_image = cli_per_image(cloud, &glance, &http, &token, p.cli_sample).await?;
+    eprintln!(
+        "xtask: {size} images: glimpse {:.3} s, raw {:.3} s (medians)",
+        median(&report.glimpse),
+        median(&report.raw)
+    );
     if p.browser {
         eprintln!("xtask: the audit page in Chromium…");
         report.page = Some(audit_page::measure(&base, REGION, report.lines).await?);
@@ -386,9 +391,10 @@ fn print_table(reports: &[Report], peak_rss_kib: u64) {
     for r in reports {
         if let Some(page) = &r.page {
             println!(
-                "audit page, {} lines ({} rows), ms from navigation: first rows {:.0}, whole matrix {:.0}; \
+                "audit page, {} lines of {} ({} rows), ms from navigation: first rows {:.0}, whole matrix {:.0}; \
                  longest main-thread block {:.0} ms; jump to the last line {:.0} ms; a line {:.1} px high",
                 page.lines,
+                page.expected_lines,
                 r.rows,
                 page.first_rows,
                 page.complete,
@@ -396,6 +402,9 @@ fn print_table(reports: &[Report], peak_rss_kib: u64) {
                 page.jump_to_end,
                 page.line_px
             );
+            if let Some(failures) = &page.failures {
+                println!("  the page reported: {}", failures.replace('\n', " "));
+            }
         }
     }
 }

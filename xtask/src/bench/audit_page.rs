@@ -19,7 +19,11 @@ pub struct PageTimes {
     pub complete: f64,
     pub longest_block: f64,
     pub jump_to_end: f64,
+    /// Lines drawn in the matrix, and those the API's audit had.
     pub lines: u64,
+    pub expected_lines: u64,
+    /// What the page said went wrong, if anything.
+    pub failures: Option<String>,
     /// A drawn line's height in pixels: what matrix.rs counts on (LINE_PX).
     pub line_px: f64,
 }
@@ -168,17 +172,32 @@ impl Driver {
                 limit,
             )
             .await?;
-        let lines = images as u64 + 1;
+        // The audit has ended (completely or not) and the matrix holds what it found.
         let complete = self
             .until(
-                "the whole matrix",
-                &format!(
-                    "const t = document.getElementById('access-matrix'); \
-                     const p = document.querySelector('.audit-progress progress'); \
-                     return t && t.getAttribute('aria-rowcount') === '{lines}' \
-                       && p && p.value === p.max ? performance.now() : null;"
-                ),
+                "the audit to end",
+                "const p = document.querySelector('.audit-progress progress'); \
+                 const said = document.querySelector('.audit-progress [role=status]').textContent; \
+                 if (document.querySelector('.error-note')) return -1; \
+                 return p && p.value === p.max && said === 'Audit complete.' \
+                   ? performance.now() : null;",
                 limit,
+            )
+            .await?;
+        ensure!(
+            complete != json!(-1),
+            "the audit page shows an error: {}",
+            self.js(
+                "return document.querySelector('.error-note').innerText;",
+                json!([])
+            )
+            .await?
+        );
+        let drawn = self
+            .js(
+                "return [document.getElementById('access-matrix').getAttribute('aria-rowcount'), \
+                   document.querySelector('.warnings:not(.hidden)')?.innerText ?? null];",
+                json!([]),
             )
             .await?;
         let jump = self
@@ -208,7 +227,12 @@ impl Driver {
             complete: complete.as_f64().unwrap_or(f64::NAN),
             longest_block: longest.as_f64().unwrap_or(f64::NAN),
             jump_to_end: jump.as_f64().unwrap_or(f64::NAN),
-            lines: lines - 1,
+            lines: drawn[0]
+                .as_str()
+                .and_then(|n| n.parse::<u64>().ok())
+                .map_or(0, |n| n.saturating_sub(1)),
+            expected_lines: images as u64,
+            failures: drawn[1].as_str().map(str::to_owned),
             line_px: line_px.as_f64().unwrap_or(f64::NAN),
         })
     }
