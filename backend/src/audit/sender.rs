@@ -9,8 +9,8 @@ use tokio::sync::mpsc;
 
 use super::{Describe, Failure};
 
-/// Progress goes out at most this often: a browser draws each message it gets, and one per
-/// Glance call made it the slowest reader of a large audit's stream.
+/// Progress goes out at most this often: a browser redraws its progress bar for each one it
+/// reads, and one per Glance call (thousands a minute) is more than anyone can see.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Where the audit's messages go, and how its failures are worded.
