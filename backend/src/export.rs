@@ -34,8 +34,9 @@ pub fn to_csv<'a, R: CsvRow + 'a>(
     let bytes = out
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))?;
-    // Every cell was a `str`: the bytes are UTF-8.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    // Every cell was a `str`: the bytes are UTF-8, taken as they are (no second copy).
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// Characters that make a spreadsheet read a cell as a formula when it begins with one; the
