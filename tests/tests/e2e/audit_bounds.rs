@@ -177,7 +177,9 @@ async fn an_audit_past_its_time_stops_calling_glance() {
     let app = spawn_app_with(|c| {
         through_internal_endpoint(c);
         c.concurrency = 2;
+        // Each format has its bound: the stream its own, JSON and CSV every request's.
         c.audit_timeout = Duration::from_secs(2);
+        c.request_timeout = Duration::from_secs(3);
     })
     .await;
     let alice = app.sign_in("alice", "project-a").await;
@@ -203,9 +205,10 @@ async fn an_audit_past_its_time_stops_calling_glance() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(calls_during(&proxy, Duration::from_secs(2)).await, 0);
 
-    // The JSON export is cut at the same time: 504.
+    // The JSON export is cut at request_timeout: 504.
     let r = alice.get("/api/v1/audit/access?format=json").await;
-    r.error(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout");
+    let body = r.error(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout");
+    assert!(body.message.contains("3 seconds"), "{}", body.message);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(calls_during(&proxy, Duration::from_secs(2)).await, 0);
 }
