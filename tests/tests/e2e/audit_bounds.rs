@@ -173,7 +173,8 @@ async fn an_audit_whose_client_went_away_stops_calling_glance() {
 #[tokio::test]
 async fn an_audit_past_its_time_stops_calling_glance() {
     let (proxy, _endpoint) = setup(16).await;
-    proxy.set_delay(Duration::from_millis(300));
+    // 16 member lists, 2 at a time, 600 ms each: the audit needs more than 4.8 s.
+    proxy.set_delay(Duration::from_millis(600));
     let app = spawn_app_with(|c| {
         through_internal_endpoint(c);
         c.concurrency = 2;
