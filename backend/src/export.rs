@@ -23,20 +23,41 @@ pub trait CsvRow {
 pub fn to_csv<'a, R: CsvRow + 'a>(
     rows: impl IntoIterator<Item = &'a R>,
 ) -> Result<String, csv::Error> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut bytes = header::<R>()?;
+    bytes.extend(lines(rows)?);
+    // Every cell was a `str`: the bytes are UTF-8, taken as they are (no second copy).
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// The header line alone, for an export written a part at a time.
+pub fn header<R: CsvRow>() -> Result<Vec<u8>, csv::Error> {
+    let mut out = writer();
     out.write_record(R::HEADER)?;
+    into_bytes(out)
+}
+
+/// `rows` as CSV lines, without the header: a part of an export written a part at a time.
+pub fn lines<'a, R: CsvRow + 'a>(
+    rows: impl IntoIterator<Item = &'a R>,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut out = writer();
     for row in rows {
         let cells: Vec<Cow<'_, str>> = row.cells().into_iter().map(defuse).collect();
         out.write_record(cells.iter().map(|cell| cell.as_bytes()))?;
     }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
-    // Every cell was a `str`: the bytes are UTF-8, taken as they are (no second copy).
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    into_bytes(out)
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+fn into_bytes(out: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// Characters that make a spreadsheet read a cell as a formula when it begins with one; the
@@ -78,6 +99,12 @@ mod tests {
             "name,note\r\n\"a, \"\"b\"\"\",\r\n\"line1\nline2\",x\r\n"
         );
         assert_eq!(to_csv::<Row>(&[]).unwrap(), "name,note\r\n");
+        // Written a part at a time, it is the same text.
+        let rows = [Row("a, \"b\"", None), Row("line1\nline2", Some("x"))];
+        let mut parts = header::<Row>().unwrap();
+        parts.extend(lines(&rows[..1]).unwrap());
+        parts.extend(lines(&rows[1..]).unwrap());
+        assert_eq!(parts, csv.as_bytes());
     }
 
     #[test]
