@@ -198,7 +198,10 @@ fn table_html(c: &Value) -> String {
             out += " ";
         }
         let project = u["project_name"].as_str().or(u["project_id"].as_str());
-        out += &esc(&super::failure_place(u["region"].as_str(), project));
+        out += &esc(&super::failures::failure_place(
+            u["region"].as_str(),
+            project,
+        ));
     }
     if !out.is_empty() {
         out += "</p>";

@@ -4,130 +4,31 @@
 //!
 //! Written for a small wasm: vectors rather than maps, one sort, views erased to `AnyView`.
 
-use json::{AccessRow, AuditFailure, AuditMessage, MemberStatus};
+use json::{AccessRow, AuditFailure, AuditMessage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-
-mod changes;
-mod matrix;
-
-use matrix::{Matrix, sorted};
 use web_sys::Element;
 
-use crate::api::{self, ApiError};
-use crate::components::{EmptyState, ErrorNote, filter_field, options};
-use crate::i18n::{Key, t, tf, tn, tr};
-use crate::msg::{self, Doing};
-use crate::router::{page_title, set_query, use_location};
-use crate::state::use_state;
+mod changes;
+mod failures;
+mod filters;
+mod matrix;
+mod progress;
 
-/// The choices of a filter select, from what was seen and the session's regions.
-type Choices = fn(&Seen, &[String]) -> Vec<(String, String)>;
+use failures::failures;
+use filters::{Filter, Seen, filters};
+use matrix::Matrix;
+use progress::{Phase, Status, progress};
+
+use crate::api;
+use crate::components::EmptyState;
+use crate::i18n::{Key, tr};
+use crate::router::{page_title, use_location};
+use crate::state::use_state;
 
 /// Redraw the matrix at most this often while rows stream in (milliseconds), plus half a
 /// millisecond per row already shown.
 const FLUSH_MS: f64 = 300.0;
-
-/// The audit's filters, as the page's query string and the API's carry them.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Filter {
-    region: String,
-    owner: String,
-    member: String,
-    status: String,
-}
-
-impl Filter {
-    fn query(&self, format: &str) -> String {
-        api::query(&[
-            ("region", &self.region),
-            ("owner", &self.owner),
-            ("member", &self.member),
-            ("status", &self.status),
-            ("format", format),
-        ])
-    }
-
-    fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-enum Phase {
-    #[default]
-    Running,
-    Done,
-    EndedEarly,
-    Failed(ApiError),
-}
-
-/// Where the current run is: lookups done of those known, and its phase.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Status {
-    done: usize,
-    total: usize,
-    phase: Phase,
-}
-
-/// Project names and the ids seen as owners and members, for labels and the filters' choices.
-/// They outlive a filtered run, so that a filter can be set back.
-#[derive(Clone, Debug, Default)]
-struct Seen {
-    /// (id, name)
-    names: Vec<(String, String)>,
-    owners: Vec<String>,
-    members: Vec<String>,
-}
-
-impl Seen {
-    fn name(&self, id: &str) -> Option<String> {
-        self.names
-            .iter()
-            .find(|(i, _)| i == id)
-            .map(|(_, n)| n.clone())
-    }
-
-    fn learn(&mut self, id: &str, name: &Option<String>) -> bool {
-        let new = name.is_some() && self.name(id).is_none();
-        if let (true, Some(name)) = (new, name) {
-            self.names.push((id.to_owned(), name.clone()));
-        }
-        new
-    }
-
-    /// Learns from `rows`; true when something was new.
-    fn take(&mut self, rows: &[AccessRow]) -> bool {
-        let mut new = false;
-        for r in rows {
-            new |= self.learn(&r.owner_id, &r.owner_name);
-            new |= self.learn(&r.member_id, &r.member_name);
-            for (list, id) in [
-                (&mut self.owners, &r.owner_id),
-                (&mut self.members, &r.member_id),
-            ] {
-                if !list.contains(id) {
-                    list.push(id.clone());
-                    new = true;
-                }
-            }
-        }
-        new
-    }
-
-    /// The choices of a project filter: everything, then the projects by name (ids after).
-    fn choices(&self, ids: &[String], all: &str) -> Vec<(String, String)> {
-        let labelled = ids
-            .iter()
-            .map(|id| (id.clone(), self.name(id).unwrap_or_else(|| id.clone())))
-            .collect();
-        let mut list = vec![(String::new(), all.to_owned())];
-        list.extend(sorted(labelled, |(id, label)| {
-            format!("{}{label}", u8::from(label == id))
-        }));
-        list
-    }
-}
 
 #[component]
 pub fn AccessAuditPage() -> impl IntoView {
@@ -142,7 +43,7 @@ pub fn AccessAuditPage() -> impl IntoView {
     });
 
     let rows = RwSignal::new(Vec::<AccessRow>::new());
-    let failures = RwSignal::new(Vec::<AuditFailure>::new());
+    let failure_list = RwSignal::new(Vec::<AuditFailure>::new());
     let status = RwSignal::new(Status::default());
     let seen = RwSignal::new(Seen {
         names: state.session.with_untracked(|s| {
@@ -188,7 +89,7 @@ pub fn AccessAuditPage() -> impl IntoView {
         let me = generation.get_value();
         rows.set(Vec::new());
         first_line.set(0);
-        failures.set(Vec::new());
+        failure_list.set(Vec::new());
         status.set(Status::default());
         spawn_local(async move {
             let current = move || generation.try_get_value() == Some(me);
@@ -205,7 +106,7 @@ pub fn AccessAuditPage() -> impl IntoView {
                         s.total = total;
                     }),
                     AuditMessage::Rows { rows } => buffer.extend(rows),
-                    AuditMessage::Failure { failure } => failures.update(|f| f.push(failure)),
+                    AuditMessage::Failure { failure } => failure_list.update(|f| f.push(failure)),
                     AuditMessage::Done { .. } => finished = true,
                 }
                 let now = js_sys::Date::now();
@@ -240,28 +141,6 @@ pub fn AccessAuditPage() -> impl IntoView {
         });
     });
 
-    let select =
-        move |id: &'static str, field: fn(&mut Filter) -> &mut String, choices: Choices| {
-            view! {
-                <select
-                    id=id
-                    on:change=move |ev| {
-                        let mut f = filter.get_untracked();
-                        *field(&mut f) = event_target_value(&ev);
-                        set_query(&f.query(""));
-                    }
-                >
-                    {move || {
-                        let regions = state
-                            .session
-                            .with(|s| s.as_ref().map(|s| s.regions.clone()).unwrap_or_default());
-                        let list = seen.with(|s| choices(s, &regions));
-                        options(list, field(&mut filter.get()))
-                    }}
-                </select>
-            }
-            .into_any()
-        };
     let export = move |format: &'static str| {
         move || api::url(&format!("/audit/access?{}", filter.get().query(format)))
     };
@@ -292,120 +171,9 @@ pub fn AccessAuditPage() -> impl IntoView {
                 </div>
             </div>
             <p class="explain">{tr(Key::AuditExplained)}</p>
-            <div class="filters" role="group" aria-label=tr(Key::CommonFilters)>
-                {filter_field(
-                    "audit-region",
-                    Key::AuditRegion,
-                    select(
-                        "audit-region",
-                        |f| &mut f.region,
-                        |_, regions| {
-                            let mut list = vec![(String::new(), t(Key::AuditAllRegions))];
-                            list.extend(regions.iter().map(|r| (r.clone(), r.clone())));
-                            list
-                        },
-                    ),
-                )}
-                {filter_field(
-                    "audit-owner",
-                    Key::AuditOwner,
-                    select(
-                        "audit-owner",
-                        |f| &mut f.owner,
-                        |s, _| s.choices(&s.owners, &t(Key::AuditAllOwners)),
-                    ),
-                )}
-                {filter_field(
-                    "audit-member",
-                    Key::AuditMember,
-                    select(
-                        "audit-member",
-                        |f| &mut f.member,
-                        |s, _| s.choices(&s.members, &t(Key::AuditAllMembers)),
-                    ),
-                )}
-                {filter_field(
-                    "audit-status",
-                    Key::AuditStatus,
-                    select(
-                        "audit-status",
-                        |f| &mut f.status,
-                        |_, _| {
-                            let mut list = vec![(String::new(), t(Key::AuditAnyStatus))];
-                            list.extend(
-                                MemberStatus::ALL
-                                    .iter()
-                                    .map(|s| (s.as_str().to_owned(), msg::member_status(*s))),
-                            );
-                            list
-                        },
-                    ),
-                )}
-                <Show when=move || !filter.with(Filter::is_empty)>
-                    <button type="button" class="btn" on:click=move |_| set_query("")>
-                        {tr(Key::CommonClearFilters)}
-                    </button>
-                </Show>
-            </div>
-            // Only the values change: the live region stays, so "Audit complete." is heard.
-            <div class="progress audit-progress">
-                <progress
-                    aria-label=tr(Key::AuditProgress)
-                    max=move || status.with(|s| s.total.max(s.done).max(1).to_string())
-                    value=move || status.with(|s| s.done.to_string())
-                ></progress>
-                <span class="muted">
-                    {move || status.with(|s| tn(Key::AuditChecked, s.total, &[("done", &msg::number(s.done))]))}
-                </span>
-                <span role="status">
-                    {move || match status.with(|s| s.phase.clone()) {
-                        Phase::Running => t(Key::AuditRunning),
-                        Phase::Done => t(Key::AuditDone),
-                        _ => String::new(),
-                    }}
-                </span>
-            </div>
-            {move || {
-                match status.with(|s| s.phase.clone()) {
-                    Phase::Failed(e) => {
-                        view! { <ErrorNote error=e retry=Callback::new(move |_| again()) /> }.into_any()
-                    }
-                    Phase::EndedEarly => view! {
-                        <div class="error-note" role="alert">
-                            <p>{tr(Key::AuditEndedEarly)}</p>
-                            <button type="button" class="btn" on:click=move |_| again()>
-                                {tr(Key::CommonTryAgain)}
-                            </button>
-                        </div>
-                    }
-                    .into_any(),
-                    _ => ().into_any(),
-                }
-            }}
-            <div class="warnings" role="alert" class:hidden=move || failures.with(Vec::is_empty)>
-                <p class="strong">{tr(Key::AuditFailures)}</p>
-                <ul>
-                    {move || {
-                        failures
-                            .get()
-                            .into_iter()
-                            .map(|f| {
-                                let project = f.project_name.or(f.project_id);
-                                let place = failure_place(f.region.as_deref(), project.as_deref());
-                                let error = ApiError::new(500, Some(f.error));
-                                view! {
-                                    <li>
-                                        <span class="strong">{place}</span>
-                                        ": "
-                                        {msg::error(Doing::Load, &error)}
-                                    </li>
-                                }
-                                    .into_any()
-                            })
-                            .collect_view()
-                    }}
-                </ul>
-            </div>
+            {filters(filter, seen)}
+            {progress(status, again)}
+            {failures(failure_list)}
             {history.view()}
             {move || matrix.with(|m| (!m.is_empty()).then(|| m.summary()))}
             // One scroll area, kept across redraws so that rows streaming in do not move it;
@@ -459,18 +227,5 @@ pub fn AccessAuditPage() -> impl IntoView {
                 }
             }}
         </section>
-    }
-}
-
-/// Where an audit failure happened.
-fn failure_place(region: Option<&str>, project: Option<&str>) -> String {
-    match (region, project) {
-        (Some(r), Some(p)) => tf(
-            Key::AuditPlaceRegionProject,
-            &[("region", r), ("project", p)],
-        ),
-        (Some(r), None) => tf(Key::AuditPlaceRegion, &[("region", r)]),
-        (None, Some(p)) => tf(Key::AuditPlaceProject, &[("project", p)]),
-        (None, None) => t(Key::AuditPlaceEverywhere),
     }
 }
