@@ -34,7 +34,7 @@ use json::{AccessRow, AuditMessage, MemberStatusFilter, NamedRef, Visibility};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
-pub use rows::{RowFilter, sort_rows};
+pub use rows::RowFilter;
 pub use running::{Claim, Running};
 
 use crate::directory::Directory;
@@ -75,6 +75,18 @@ pub struct Audit {
     pub filter: RowFilter,
     /// Names the projects shared with, where it can.
     pub directory: Directory,
+    pub order: Order,
+}
+
+/// The order rows come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// As Glance answers: the fastest, for a client that sorts them itself (the web UI).
+    AsRead,
+    /// By region, image name, image id and member (the exports' order), so that an export
+    /// can be written as it comes, holding no rows: each region's reads are answered in order (still `concurrency` at a time), and
+    /// the regions one after another.
+    Sorted,
 }
 
 /// The audit's messages as they come; dropping this stops the audit (and frees its claim).
@@ -196,13 +208,11 @@ impl Audit {
                         .is_some_and(|o| context.names.contains_key(o))
                 })
                 .map(|image| (image, Side::Member));
-            let region = jobs.entry(l.glance.region().to_owned()).or_default();
+            let region = jobs.entry(l.from.glance.region().to_owned()).or_default();
             for (image, side) in owned.chain(offered) {
                 progress.total.fetch_add(1, Ordering::Relaxed);
                 region.push(Job {
-                    glance: l.glance.clone(),
-                    token: l.token.clone(),
-                    project: l.project.clone(),
+                    from: l.from.clone(),
                     image,
                     side,
                 });
@@ -211,12 +221,24 @@ impl Audit {
         // Each region's reads start as earlier ones end, `concurrency` at a time: an audit of
         // 10,000 images holds a few requests per region, not 10,000 futures waiting their turn.
         let (audit, context) = (&self, &context);
-        let mut phase2 = stream::select_all(jobs.into_values().map(|region_jobs| {
-            stream::iter(region_jobs)
-                .map(move |job| audit.read_access(job, context))
-                .buffer_unordered(audit.concurrency.max(1))
-                .boxed()
-        }));
+        let concurrency = self.concurrency.max(1);
+        let regions = jobs.into_values().map(|mut region_jobs| {
+            let reads = move |jobs: Vec<Job>| {
+                stream::iter(jobs).map(move |job| audit.read_access(job, context))
+            };
+            match self.order {
+                Order::AsRead => reads(region_jobs).buffer_unordered(concurrency).boxed(),
+                Order::Sorted => {
+                    region_jobs.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                    reads(region_jobs).buffered(concurrency).boxed()
+                }
+            }
+        });
+        // Regions come in name order from the map.
+        let mut phase2 = match self.order {
+            Order::AsRead => stream::select_all(regions).boxed(),
+            Order::Sorted => stream::iter(regions).flatten().boxed(),
+        };
         while let Some((job, result)) = phase2.next().await {
             progress.done.fetch_add(1, Ordering::Relaxed);
             if !out.progress(&progress).await {
@@ -242,8 +264,12 @@ impl Audit {
                         },
                         other => Failure::Glance(other),
                     };
-                    out.failure(Some(job.glance.region()), Some(&job.project), failure)
-                        .await;
+                    out.failure(
+                        Some(job.from.glance.region()),
+                        Some(&job.from.project),
+                        failure,
+                    )
+                    .await;
                 }
             }
         }
@@ -289,9 +315,11 @@ impl Audit {
                 .into_iter()
                 .partition(|i| i.owner.as_deref() == Some(project.id.as_str()));
             Listing {
-                glance: glance.clone(),
-                project: project.clone(),
-                token: token.clone(),
+                from: Arc::new(Lister {
+                    glance: glance.clone(),
+                    project: project.clone(),
+                    token: token.clone(),
+                }),
                 owned_shared,
                 shared_with,
             }
@@ -306,23 +334,22 @@ impl Audit {
         context: &RowContext,
     ) -> (Job, Result<Vec<AccessRow>, glance::Error>) {
         let _global = self.glance_calls.acquire().await;
-        let region = job.glance.region();
+        let Lister {
+            glance,
+            project,
+            token,
+        } = &*job.from;
+        let region = glance.region();
         let result = match job.side {
-            Side::Owner => job
-                .glance
-                .members(&job.token, &job.image.id)
-                .await
-                .map(|members| {
-                    members
-                        .into_iter()
-                        .map(|m| context.row(region, &job.image, m))
-                        .collect()
-                }),
-            Side::Member => match job
-                .glance
-                .member(&job.token, &job.image.id, &job.project.id)
-                .await
-            {
+            Side::Owner => glance.members(token, &job.image.id).await.map(|members| {
+                let mut rows: Vec<AccessRow> = members
+                    .into_iter()
+                    .map(|m| context.row(region, &job.image, m))
+                    .collect();
+                rows.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+                rows
+            }),
+            Side::Member => match glance.member(token, &job.image.id, &project.id).await {
                 Ok(m) => Ok(vec![context.row(region, &job.image, m)]),
                 // Removed while we looked: no access any more, no row.
                 Err(glance::Error::NotFound(_) | glance::Error::MemberNotFound) => Ok(Vec::new()),
@@ -335,9 +362,7 @@ impl Audit {
 
 /// What phase 1 found for one project in one region.
 struct Listing {
-    glance: Glance,
-    project: NamedRef,
-    token: Token,
+    from: Arc<Lister>,
     /// Shared images the project owns: their member lists come next.
     owned_shared: Vec<glance::ImageBrief>,
     /// Images other projects share with this one.
@@ -352,10 +377,24 @@ enum Side {
     Member,
 }
 
-struct Job {
+/// Who lists, and reads next: one project in one region. Shared by the jobs of its listing,
+/// so that 10,000 jobs do not each hold a copy of the token and the endpoint.
+struct Lister {
     glance: Glance,
-    token: Token,
     project: NamedRef,
+    token: Token,
+}
+
+struct Job {
+    from: Arc<Lister>,
     image: glance::ImageBrief,
     side: Side,
+}
+
+impl Job {
+    /// Within a region, [`Order::Sorted`]'s order of the rows it gives (an owner's rows are
+    /// sorted by member, a member's one row is its own project's).
+    fn sort_key(&self) -> (&Option<String>, &str, &str) {
+        (&self.image.name, &self.image.id, &self.from.project.id)
+    }
 }

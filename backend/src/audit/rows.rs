@@ -1,5 +1,5 @@
-//! The audit's rows: how one is made from Glance's answers, which ones a filter keeps, their
-//! order, and their CSV columns.
+//! The audit's rows: how one is made from Glance's answers, which ones a filter keeps, and
+//! their CSV columns.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -102,18 +102,6 @@ pub(super) async fn name_learned(
             row.member_known = true;
         }
     }
-}
-
-/// The order of the JSON and CSV exports: by region, image name, image, member.
-pub fn sort_rows(rows: &mut [AccessRow]) {
-    rows.sort_by(|a, b| {
-        (&a.region, &a.image_name, &a.image_id, &a.member_id).cmp(&(
-            &b.region,
-            &b.image_name,
-            &b.image_id,
-            &b.member_id,
-        ))
-    });
 }
 
 /// One row per image–member pair.

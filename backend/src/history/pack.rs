@@ -2,12 +2,12 @@
 //! string table, each row ten indexes into it, the whole deflated. Ten thousand rows of a few
 //! hundred images take some tens of kilobytes instead of megabytes.
 
-use std::collections::HashMap;
 use std::io::Read;
 
 use flate2::Compression;
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
+use indexmap::IndexSet;
 use json::{AccessRow, MemberStatus, Visibility};
 use serde::{Deserialize, Serialize};
 
@@ -25,11 +25,11 @@ struct Packed {
     rows: Vec<[u32; 10]>,
 }
 
-/// Rows packed as they come, so that an audit being recorded holds each text once.
+/// Rows packed as they come, so that an audit being recorded holds each text once (an
+/// `IndexSet` is both the table and its index, with one copy of each text).
 #[derive(Default)]
 pub struct Packer {
-    strings: Vec<String>,
-    index: HashMap<String, u32>,
+    strings: IndexSet<String>,
     rows: Vec<[u32; 10]>,
 }
 
@@ -39,13 +39,11 @@ pub struct Unreadable(String);
 
 impl Packer {
     fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&i) = self.index.get(text) {
-            return i;
-        }
-        let i = u32::try_from(self.strings.len()).unwrap_or(NONE - 1);
-        self.strings.push(text.to_owned());
-        self.index.insert(text.to_owned(), i);
-        i
+        let i = match self.strings.get_index_of(text) {
+            Some(i) => i,
+            None => self.strings.insert_full(text.to_owned()).0,
+        };
+        u32::try_from(i).unwrap_or(NONE - 1)
     }
 
     pub fn push(&mut self, row: &AccessRow) {
@@ -76,7 +74,7 @@ impl Packer {
     pub fn finish(self) -> Vec<u8> {
         let packed = Packed {
             v: VERSION,
-            strings: self.strings,
+            strings: self.strings.into_iter().collect(),
             rows: self.rows,
         };
         let mut out = DeflateEncoder::new(Vec::new(), Compression::fast());

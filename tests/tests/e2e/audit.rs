@@ -118,6 +118,16 @@ async fn the_audit_equals_the_truth_in_glance() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let audit: AccessAudit = r.json();
     assert!(audit.failures.is_empty(), "{:?}", audit.failures);
+    // An export comes sorted (by region, image name, image, member), though written as read.
+    assert!(
+        audit.rows.is_sorted_by_key(|r| (
+            r.region.clone(),
+            r.image_name.clone(),
+            r.image_id.clone(),
+            r.member_id.clone()
+        )),
+        "the rows are in the exports' order"
+    );
     let expected = truth(&images).await;
     assert_eq!(expected.len(), 6);
     assert_eq!(of(&audit.rows, &images), expected);

@@ -3,28 +3,30 @@
 //! 10,000-image audit that takes minutes is an answer in progress, not a request that hangs.
 //!
 //! - NDJSON: every message as it comes.
-//! - JSON and CSV: sorted, so written once the audit is done; until then JSON writes a space
-//!   now and then (whitespace before a JSON value is still JSON), so that a proxy sees the
-//!   answer alive and a client that went away is noticed by the failed write. An audit cut at
-//!   its deadline is, in JSON, what it found with a failure saying so; a CSV has no place to
-//!   say it, so its body is broken off and the download fails rather than pass for whole.
+//! - JSON and CSV: the rows as they come too, as the audit gives them sorted for exports
+//!   ([`crate::audit::Order::Sorted`]), so that no answer holds its rows. While the audit is
+//!   quiet JSON writes a space now and then (whitespace between JSON tokens is still JSON), so
+//!   that a proxy sees the answer alive and a client that went away is noticed by the failed
+//!   write. Cut at its deadline, a JSON answer is what was found with a failure saying so; a
+//!   CSV has no place to say it, so its body is broken off and the download fails rather than
+//!   pass for whole.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt, stream};
-use json::{AccessAudit, AuditFailure, AuditMessage};
+use json::{AccessRow, AuditFailure, AuditMessage};
 use tokio::time::Instant;
 
 use super::Recording;
-use crate::audit::{self, Messages};
+use crate::audit::Messages;
 use crate::http::error::Error;
 
 /// While the audit has nothing new to say, the answer says something this often (NDJSON its
 /// progress again, JSON a space).
 const HEARTBEAT: Duration = Duration::from_millis(500);
-/// JSON and CSV rows written per chunk: a 30,000-row answer is never one 16 MB string.
-const ROWS_PER_CHUNK: usize = 500;
+/// JSON and CSV go out in chunks of about this many bytes (or with the audit's progress).
+const CHUNK_BYTES: usize = 64 * 1024;
 
 type Chunk = Result<Bytes, std::io::Error>;
 
@@ -132,115 +134,174 @@ pub(super) fn ndjson(
     })
 }
 
-/// `json::AccessAudit`, sorted; spaces while the audit runs.
+/// `json::AccessAudit`: `{"rows":[` at once, then the rows as they come, then the failures.
 pub(super) fn json(
     messages: Messages,
     recording: Option<Recording>,
     deadline: Instant,
     timeout: Duration,
 ) -> impl Stream<Item = Chunk> {
-    gathered(paced(messages, recording, deadline, timeout)).flat_map(|gathered| match gathered {
-        Gathered::Waiting => stream::iter(vec![Ok(Bytes::from_static(b" "))]).left_stream(),
-        Gathered::Whole { audit, .. } => stream::iter(json_chunks(audit)).right_stream(),
-    })
+    written(
+        Json::default(),
+        paced(messages, recording, deadline, timeout),
+    )
 }
 
-/// The rows as CSV, sorted: the header line at once, the rows once the audit is done.
+/// The rows as CSV: the header line at once, then the rows as they come.
 pub(super) fn csv(
     messages: Messages,
     recording: Option<Recording>,
     deadline: Instant,
     timeout: Duration,
 ) -> impl Stream<Item = Chunk> {
-    let header = crate::export::header::<json::AccessRow>().map(Bytes::from);
-    let rows =
-        gathered(paced(messages, recording, deadline, timeout)).flat_map(
-            |gathered| match gathered {
-                Gathered::Waiting => stream::iter(Vec::new()).left_stream(),
-                Gathered::Whole { stopped: true, .. } => stream::iter(vec![Err(
-                    std::io::Error::other("the audit was stopped at its deadline"),
-                )])
-                .left_stream(),
-                Gathered::Whole { audit, .. } => {
-                    stream::iter(csv_chunks(audit.rows)).right_stream()
-                }
-            },
-        );
-    stream::once(async move { header.map_err(std::io::Error::other) }).chain(rows)
+    written(Csv, paced(messages, recording, deadline, timeout))
 }
 
-/// The audit gathered for JSON and CSV.
-enum Gathered {
-    /// Still running; at most once per `HEARTBEAT`.
-    Waiting,
-    /// Done, or `stopped` at its deadline; the rows sorted.
-    Whole { audit: AccessAudit, stopped: bool },
+/// A format an export is written in as the rows come (the audit gives them sorted).
+trait Export: Send + 'static {
+    /// What keeps a quiet answer alive, if the format has anything that means nothing.
+    const FILLER: &'static [u8];
+    /// What goes out at once.
+    fn opening(&self) -> Result<Vec<u8>, std::io::Error>;
+    fn rows(&mut self, rows: &[AccessRow], out: &mut Vec<u8>) -> Result<(), std::io::Error>;
+    fn failure(&mut self, failure: AuditFailure);
+    /// The end; an error breaks the answer off.
+    fn closing(self, stopped: bool) -> Result<Vec<u8>, std::io::Error>;
 }
 
-fn gathered(paced: impl Stream<Item = Paced> + Send + 'static) -> impl Stream<Item = Gathered> {
-    let state = (paced.boxed(), AccessAudit::default(), Instant::now());
-    stream::unfold(Some(state), |state| async move {
-        let (mut paced, mut audit, mut said) = state?;
-        let mut stopped = false;
-        while let Some(p) = paced.next().await {
-            match p {
-                Paced::Message(AuditMessage::Rows { rows }) => audit.rows.extend(rows),
-                Paced::Message(AuditMessage::Failure { failure }) => audit.failures.push(failure),
-                Paced::Message(AuditMessage::Progress { .. }) if said.elapsed() >= HEARTBEAT => {
-                    said = Instant::now();
-                    return Some((Gathered::Waiting, Some((paced, audit, said))));
+#[derive(Default)]
+struct Json {
+    rows: usize,
+    failures: Vec<AuditFailure>,
+}
+
+impl Export for Json {
+    // Whitespace between JSON tokens is still JSON.
+    const FILLER: &'static [u8] = b" ";
+
+    fn opening(&self) -> Result<Vec<u8>, std::io::Error> {
+        Ok(b"{\"rows\":[".to_vec())
+    }
+
+    fn rows(&mut self, rows: &[AccessRow], out: &mut Vec<u8>) -> Result<(), std::io::Error> {
+        for row in rows {
+            if self.rows > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, row)?;
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    fn failure(&mut self, failure: AuditFailure) {
+        self.failures.push(failure);
+    }
+
+    /// Stopped, the failures say so.
+    fn closing(self, _stopped: bool) -> Result<Vec<u8>, std::io::Error> {
+        let mut out = b"],\"failures\":".to_vec();
+        serde_json::to_writer(&mut out, &self.failures)?;
+        out.push(b'}');
+        Ok(out)
+    }
+}
+
+struct Csv;
+
+impl Export for Csv {
+    // A CSV has no text that means nothing.
+    const FILLER: &'static [u8] = b"";
+
+    fn opening(&self) -> Result<Vec<u8>, std::io::Error> {
+        crate::export::header::<AccessRow>().map_err(std::io::Error::other)
+    }
+
+    fn rows(&mut self, rows: &[AccessRow], out: &mut Vec<u8>) -> Result<(), std::io::Error> {
+        out.extend(crate::export::lines(rows).map_err(std::io::Error::other)?);
+        Ok(())
+    }
+
+    /// A CSV has no place for failures (the page, NDJSON and JSON show them).
+    fn failure(&mut self, _failure: AuditFailure) {}
+
+    /// Stopped, broken off: the download fails rather than pass for whole.
+    fn closing(self, stopped: bool) -> Result<Vec<u8>, std::io::Error> {
+        if stopped {
+            return Err(std::io::Error::other(
+                "the audit was stopped at its deadline",
+            ));
+        }
+        Ok(Vec::new())
+    }
+}
+
+/// `format`'s opening at once, then its rows, sent a chunk's worth at a time or with the
+/// audit's progress (while it is quiet, its filler every `HEARTBEAT`), then its closing.
+fn written<E: Export>(
+    format: E,
+    paced: impl Stream<Item = Paced> + Send + 'static,
+) -> impl Stream<Item = Chunk> {
+    let opening = format.opening().map(Bytes::from);
+    struct State<E> {
+        paced: futures::stream::BoxStream<'static, Paced>,
+        format: E,
+        pending: Vec<u8>,
+        said: Instant,
+        stopped: bool,
+    }
+    let state = State {
+        paced: paced.boxed(),
+        format,
+        pending: Vec::new(),
+        said: Instant::now(),
+        stopped: false,
+    };
+    let rest = stream::unfold(Some(state), |state| async move {
+        let mut st = state?;
+        loop {
+            match st.paced.next().await {
+                Some(Paced::Message(AuditMessage::Rows { rows })) => {
+                    if let Err(e) = st.format.rows(&rows, &mut st.pending) {
+                        return Some((Err(e), None));
+                    }
+                    if st.pending.len() < CHUNK_BYTES {
+                        continue;
+                    }
                 }
-                Paced::Message(_) => {}
-                Paced::Stopped { failure, .. } => {
-                    audit.failures.push(failure);
-                    stopped = true;
+                Some(Paced::Message(AuditMessage::Failure { failure })) => {
+                    st.format.failure(failure);
+                    continue;
+                }
+                Some(Paced::Message(AuditMessage::Progress { .. })) => {
+                    if st.pending.is_empty() {
+                        if E::FILLER.is_empty() || st.said.elapsed() < HEARTBEAT {
+                            continue;
+                        }
+                        st.pending.extend_from_slice(E::FILLER);
+                    }
+                }
+                Some(Paced::Message(AuditMessage::Done { .. })) => continue,
+                Some(Paced::Stopped { failure, .. }) => {
+                    st.format.failure(failure);
+                    st.stopped = true;
+                    continue;
+                }
+                None => {
+                    let mut last = std::mem::take(&mut st.pending);
+                    let closing = st.format.closing(st.stopped).map(|end| {
+                        last.extend(end);
+                        Bytes::from(last)
+                    });
+                    return Some((closing, None));
                 }
             }
+            st.said = Instant::now();
+            let chunk = Bytes::from(std::mem::take(&mut st.pending));
+            return Some((Ok(chunk), Some(st)));
         }
-        audit::sort_rows(&mut audit.rows);
-        Some((Gathered::Whole { audit, stopped }, None))
-    })
-}
-
-/// The JSON answer, a few hundred rows per chunk: the rows are not held a second time as one
-/// string.
-fn json_chunks(audit: AccessAudit) -> impl Iterator<Item = Chunk> {
-    let AccessAudit { rows, failures } = audit;
-    let mut rows = rows.into_iter().peekable();
-    let mut chunk = b"{\"rows\":[".to_vec();
-    let mut failures = Some(failures);
-    std::iter::from_fn(move || {
-        let failures_left = failures.take()?;
-        for _ in 0..ROWS_PER_CHUNK {
-            let Some(row) = rows.next() else { break };
-            // Our own types: serializing them to memory cannot fail.
-            serde_json::to_writer(&mut chunk, &row).ok()?;
-            if rows.peek().is_some() {
-                chunk.push(b',');
-            }
-        }
-        if rows.peek().is_none() {
-            chunk.extend_from_slice(b"],\"failures\":");
-            serde_json::to_writer(&mut chunk, &failures_left).ok()?;
-            chunk.push(b'}');
-        } else {
-            failures = Some(failures_left);
-        }
-        Some(Ok(Bytes::from(std::mem::take(&mut chunk))))
-    })
-}
-
-/// The CSV lines of `rows`, a few hundred per chunk.
-fn csv_chunks(rows: Vec<json::AccessRow>) -> impl Iterator<Item = Chunk> {
-    let mut rows = rows.into_iter();
-    std::iter::from_fn(move || {
-        let part: Vec<_> = rows.by_ref().take(ROWS_PER_CHUNK).collect();
-        (!part.is_empty()).then(|| {
-            crate::export::lines(&part)
-                .map(Bytes::from)
-                .map_err(std::io::Error::other)
-        })
-    })
+    });
+    stream::once(async move { opening }).chain(rest)
 }
 
 #[cfg(test)]
@@ -269,27 +330,86 @@ mod tests {
         }
     }
 
-    #[test]
-    fn json_and_csv_written_in_chunks_are_the_audit() {
-        for n in [0, 1, 499, 500, 501, 1234] {
-            let audit = AccessAudit {
-                rows: (0..n).map(row).collect(),
-                failures: Vec::new(),
-            };
-            let bytes: Vec<u8> = json_chunks(audit.clone())
-                .flat_map(|chunk| chunk.unwrap().to_vec())
-                .collect();
-            let read: AccessAudit = serde_json::from_slice(&bytes)
-                .unwrap_or_else(|e| panic!("{n} rows: {e}: {}", String::from_utf8_lossy(&bytes)));
-            assert_eq!(read, audit, "{n} rows");
+    /// An audit of `n` rows, three a message, with progress between, a failure, maybe
+    /// stopped at its deadline.
+    fn audit(n: usize, stopped: bool) -> (Vec<Paced>, AccessAudit) {
+        let rows: Vec<AccessRow> = (0..n).map(row).collect();
+        let failure = |region: &str| AuditFailure {
+            region: Some(region.into()),
+            project_id: None,
+            project_name: None,
+            error: Error::UpstreamUnavailable("down".into()).body(),
+        };
+        let mut paced = Vec::new();
+        for part in rows.chunks(3) {
+            paced.push(Paced::Message(AuditMessage::Rows {
+                rows: part.to_vec(),
+            }));
+            paced.push(Paced::Message(AuditMessage::Progress { done: 1, total: 2 }));
+        }
+        paced.push(Paced::Message(AuditMessage::Failure {
+            failure: failure("RegionTwo"),
+        }));
+        let mut failures = vec![failure("RegionTwo")];
+        if stopped {
+            paced.push(Paced::Stopped {
+                failure: failure("everywhere"),
+                rows: n,
+                failures: 1,
+            });
+            failures.push(failure("everywhere"));
+        } else {
+            paced.push(Paced::Message(AuditMessage::Done {
+                rows: n,
+                failures: 1,
+            }));
+        }
+        (paced, AccessAudit { rows, failures })
+    }
 
-            let mut csv = crate::export::header::<AccessRow>().unwrap();
-            csv.extend(csv_chunks(audit.rows.clone()).flat_map(|chunk| chunk.unwrap().to_vec()));
-            assert_eq!(
-                csv,
-                crate::export::to_csv(&audit.rows).unwrap().into_bytes(),
-                "{n} rows"
-            );
+    async fn write<E: Export>(format: E, paced: Vec<Paced>) -> Vec<Chunk> {
+        written(format, stream::iter(paced)).collect().await
+    }
+
+    #[tokio::test]
+    async fn json_and_csv_written_as_rows_come_are_the_audit() {
+        for n in [0, 1, 499, 500, 1234, 3000] {
+            for stopped in [false, true] {
+                let (paced, expected) = audit(n, stopped);
+                let chunks = write(Json::default(), paced).await;
+                let bytes: Vec<u8> = chunks
+                    .iter()
+                    .flat_map(|c| c.as_ref().unwrap().to_vec())
+                    .collect();
+                let read: AccessAudit = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                    panic!("{n} rows: {e}: {}", String::from_utf8_lossy(&bytes))
+                });
+                assert_eq!(read, expected, "{n} rows");
+
+                let (paced, _) = audit(n, stopped);
+                let chunks = write(Csv, paced).await;
+                let (last, whole) = chunks.split_last().unwrap();
+                let mut csv: Vec<u8> = whole
+                    .iter()
+                    .flat_map(|c| c.as_ref().unwrap().to_vec())
+                    .collect();
+                if stopped {
+                    assert!(last.is_err(), "a CSV cut at its deadline is broken off");
+                } else {
+                    csv.extend(last.as_ref().unwrap().to_vec());
+                    assert_eq!(
+                        csv,
+                        crate::export::to_csv(&expected.rows).unwrap().into_bytes(),
+                        "{n} rows"
+                    );
+                }
+                assert!(
+                    whole
+                        .iter()
+                        .all(|c| c.as_ref().unwrap().len() < 2 * CHUNK_BYTES),
+                    "no chunk holds the whole audit"
+                );
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ use super::AppState;
 use super::error::{Error, Result};
 use super::extract::Query;
 use super::session::CurrentUser;
-use crate::audit::{Audit, RowFilter};
+use crate::audit::{Audit, Order, RowFilter};
 use crate::history::{History, Recorder};
 
 /// How long a new audit waits for the session's running one to end (its client just left,
@@ -133,6 +133,11 @@ async fn access(
             status: params.status,
         },
         directory: app.directory.clone(),
+        // The web UI sorts the rows itself; an export is written as they come.
+        order: match params.format {
+            Format::Ndjson => Order::AsRead,
+            Format::Json | Format::Csv => Order::Sorted,
+        },
     }
     .start(claim, |failure| Error::from(failure).body());
 
