@@ -21,6 +21,7 @@ const UPSTREAM_REQUESTS: &str = "glimpse_upstream_requests_total";
 const UPSTREAM_DURATION: &str = "glimpse_upstream_request_duration_seconds";
 const AUDITS: &str = "glimpse_audits_total";
 const AUDIT_DURATION: &str = "glimpse_audit_duration_seconds";
+const SNAPSHOT_SAVE_DURATION: &str = "glimpse_audit_snapshot_save_seconds";
 const ACTIVITY_WRITE_FAILURES: &str = "glimpse_activity_log_write_failures_total";
 const SESSIONS_ACTIVE: &str = "glimpse_sessions_active";
 const SIGN_INS_REFUSED: &str = "glimpse_sign_ins_refused_total";
@@ -74,6 +75,11 @@ fn describe() {
         "Access audits run, by outcome (complete: every project and region read; partial: some failed)."
     );
     describe_histogram!(AUDIT_DURATION, Unit::Seconds, "Time an access audit ran.");
+    describe_histogram!(
+        SNAPSHOT_SAVE_DURATION,
+        Unit::Seconds,
+        "Time to store a completed access audit as a snapshot (packing included)."
+    );
     describe_counter!(
         ACTIVITY_WRITE_FAILURES,
         "Writes to the activity log that failed (a change refused, or an outcome not recorded)."
@@ -111,6 +117,10 @@ pub fn audit_ran(complete: bool, elapsed: Duration) {
     let outcome = if complete { "complete" } else { "partial" };
     counter!(AUDITS, "outcome" => outcome).increment(1);
     histogram!(AUDIT_DURATION).record(elapsed);
+}
+
+pub fn snapshot_saved(elapsed: Duration) {
+    histogram!(SNAPSHOT_SAVE_DURATION).record(elapsed);
 }
 
 pub fn activity_write_failed() {

@@ -184,6 +184,17 @@ struct Report {
     /// The audit's images (the matrix's lines).
     lines: usize,
     page: Option<PageTimes>,
+    snapshots: SnapshotTimes,
+}
+
+/// Access history at this size: each Glimpse run above kept its audit as a snapshot.
+#[derive(Default)]
+struct SnapshotTimes {
+    /// Mean time to pack and store one (Glimpse's own histogram, from `/metrics`).
+    save_ms: f64,
+    /// Median time of `GET /audit/changes` between the two newest (load both, compare,
+    /// explain, answer).
+    diff_ms: f64,
 }
 
 async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result<Report> {
@@ -216,6 +227,7 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         cli_per_image: 0.0,
         lines: 0,
         page: None,
+        snapshots: SnapshotTimes::default(),
     };
     eprintln!(
         "xtask: measuring with {size} images ({} runs each)…",
@@ -256,6 +268,7 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         let raw_rows: usize = lists.into_iter().collect::<Result<Vec<_>>>()?.iter().sum();
         ensure!(raw_rows >= size * 3, "raw fetch saw {raw_rows} members");
     }
+    report.snapshots = snapshot_times(&jar, &base).await?;
     // The sequential loop is slow: fewer runs at the large size.
     for _ in 0..if size > 500 { 1 } else { p.runs.min(3) } {
         let t = Instant::now();
@@ -276,6 +289,51 @@ async fn measure(cloud: &DevCloud, port: u16, size: usize, p: &Params) -> Result
         report.page = Some(audit_page::measure(&base, REGION, report.lines).await?);
     }
     Ok(report)
+}
+
+async fn snapshot_times(jar: &reqwest::Client, base: &str) -> Result<SnapshotTimes> {
+    let metrics = jar
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+            .with_context(|| format!("{name} in /metrics"))
+    };
+    let save_ms = value("glimpse_audit_snapshot_save_seconds_sum")? * 1000.0
+        / value("glimpse_audit_snapshot_save_seconds_count")?;
+    let list: Value = jar
+        .get(format!("{base}/api/v1/audit/snapshots"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ids: Vec<i64> = list["snapshots"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|s| s["id"].as_i64()).collect())
+        .unwrap_or_default();
+    let [to, from, ..] = ids[..] else {
+        bail!("two snapshots to compare: {list}");
+    };
+    let mut diffs = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let r = jar
+            .get(format!("{base}/api/v1/audit/changes?from={from}&to={to}"))
+            .send()
+            .await?;
+        ensure!(r.status().is_success(), "changes: {}", r.status());
+        r.bytes().await?;
+        diffs.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(SnapshotTimes {
+        save_ms,
+        diff_ms: median(&diffs),
+    })
 }
 
 async fn owned_shared_images(
@@ -388,6 +446,12 @@ fn print_table(reports: &[Report], peak_rss_kib: u64) {
         "glimpse peak RSS (VmHWM): {:.1} MiB",
         peak_rss_kib as f64 / 1024.0
     );
+    for r in reports {
+        println!(
+            "snapshots of {} rows: saved in {:.0} ms (mean), compared (GET /audit/changes) in {:.0} ms (median of 3)",
+            r.rows, r.snapshots.save_ms, r.snapshots.diff_ms
+        );
+    }
     for r in reports {
         if let Some(page) = &r.page {
             println!(

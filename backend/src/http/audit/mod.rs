@@ -176,10 +176,13 @@ impl Recording {
     /// out, so that a client that read `done` finds it). A snapshot that cannot be stored
     /// costs the audit nothing: it is logged.
     async fn see(&mut self, message: &AuditMessage) {
-        if let Some(snapshot) = self.recorder.see(message)
-            && let Err(e) = self.history.save(snapshot).await
-        {
-            tracing::warn!(error = %e, "the audit's snapshot could not be stored");
+        let started = std::time::Instant::now();
+        let Some(snapshot) = self.recorder.see(message) else {
+            return;
+        };
+        match self.history.save(snapshot).await {
+            Ok(_) => crate::metrics::snapshot_saved(started.elapsed()),
+            Err(e) => tracing::warn!(error = %e, "the audit's snapshot could not be stored"),
         }
     }
 }
