@@ -58,6 +58,14 @@ impl Kind {
             Kind::Auditor => ("carol", "project-a"),
         }
     }
+
+    /// The projects its audits cover: every project of the user, as in Glimpse.
+    pub fn audited(self) -> &'static [&'static str] {
+        match self {
+            Kind::Auditor => &["project-a", "project-c"],
+            Kind::Owner | Kind::Member => &[],
+        }
+    }
 }
 
 /// How a user reaches OpenStack.
@@ -71,6 +79,9 @@ pub enum Via {
     Direct {
         client: reqwest::Client,
         token: String,
+        /// (project id, token) of each project the audit covers: an auditor's every
+        /// project, as Glimpse's audit rescopes to each.
+        audit_scopes: Vec<(String, String)>,
     },
 }
 
@@ -129,7 +140,7 @@ impl User {
                 let path = format!("/api/v1/images?region={}&owner=me", w.region);
                 self.glimpse(w, Method::GET, &path, None).await
             }
-            Via::Direct { client, token } => {
+            Via::Direct { client, token, .. } => {
                 let path = format!("/v2/images?owner={}&limit=500", w.project_a);
                 direct(client, token, w, Method::GET, &path, None).await.0
             }
@@ -144,7 +155,7 @@ impl User {
                 let path = format!("/api/v1/images/{id}?region={}", w.region);
                 self.glimpse(w, Method::GET, &path, None).await
             }
-            Via::Direct { client, token } => {
+            Via::Direct { client, token, .. } => {
                 let path = format!("/v2/images/{id}");
                 let (class, _) = direct(client, token, w, Method::GET, &path, None).await;
                 if self.kind == Kind::Member && class == Class::Ok {
@@ -166,7 +177,7 @@ impl User {
                 let path = format!("/api/v1/images/{id}/members?region={}", w.region);
                 self.glimpse(w, Method::GET, &path, None).await
             }
-            Via::Direct { client, token } => {
+            Via::Direct { client, token, .. } => {
                 let path = format!("/v2/images/{id}/members");
                 direct(client, token, w, Method::GET, &path, None).await.0
             }
@@ -185,7 +196,7 @@ impl User {
                 );
                 self.glimpse(w, Method::GET, &path, None).await
             }
-            Via::Direct { client, token } => {
+            Via::Direct { client, token, .. } => {
                 let lists =
                     futures::future::join_all(["pending", "accepted", "rejected"].map(|status| {
                         let path = format!("/v2/images?visibility=shared&member_status={status}");
@@ -226,7 +237,7 @@ impl User {
                 let body = json!({"member_id": w.project_c});
                 self.glimpse(w, Method::POST, &path, Some(body)).await
             }
-            Via::Direct { client, token } => {
+            Via::Direct { client, token, .. } => {
                 let path = format!("/v2/images/{id}/members");
                 let body = json!({"member": w.project_c});
                 direct(client, token, w, Method::POST, &path, Some(body))
@@ -244,7 +255,7 @@ impl User {
                 );
                 self.glimpse(w, Method::DELETE, &path, None).await
             }
-            Via::Direct { client, token } => {
+            Via::Direct { client, token, .. } => {
                 let path = format!("/v2/images/{id}/members/{}", w.project_c);
                 direct(client, token, w, Method::DELETE, &path, None)
                     .await
@@ -272,7 +283,7 @@ impl User {
                 let body = json!({ "status": status });
                 self.glimpse(w, Method::PUT, &path, Some(body)).await
             }
-            Via::Direct { client, token } => {
+            Via::Direct { client, token, .. } => {
                 let path = format!("/v2/images/{id}/members/{}", w.project_b);
                 let body = json!({ "status": status });
                 direct(client, token, w, Method::PUT, &path, Some(body))
@@ -283,7 +294,7 @@ impl User {
         out.push(sample("accept/reject", t, start, class));
     }
 
-    /// The access audit; directly: the member list of every shared image of project-a.
+    /// The access audit of every project of the user.
     async fn audit(&mut self, w: &World, start: Instant, out: &mut Vec<Sample>) {
         let t = Instant::now();
         let class = match &self.via {
@@ -291,27 +302,48 @@ impl User {
                 let path = format!("/api/v1/audit/access?format=json&region={}", w.region);
                 self.glimpse(w, Method::GET, &path, None).await
             }
-            Via::Direct { client, token } => {
-                let path = format!(
-                    "/v2/images?owner={}&visibility=shared&limit=500",
-                    w.project_a
-                );
-                let (class, body) = direct(client, token, w, Method::GET, &path, None).await;
-                let ids: Vec<String> = body["images"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| i["id"].as_str().map(String::from))
-                    .collect();
-                let lists: Vec<Class> = futures::stream::iter(ids)
-                    .map(|id| {
-                        let path = format!("/v2/images/{id}/members");
-                        async move { direct(client, token, w, Method::GET, &path, None).await.0 }
+            Via::Direct {
+                client,
+                audit_scopes,
+                ..
+            } => {
+                // The calls Glimpse's audit makes: for each project, its shared images
+                // (owned and offered to it); then the members of each image it owns, and
+                // its own membership of each offered one.
+                let lists =
+                    futures::future::join_all(audit_scopes.iter().map(|(project, token)| {
+                        let path = "/v2/images?visibility=shared&member_status=all&limit=500";
+                        async move {
+                            let (class, body) =
+                                direct(client, token, w, Method::GET, path, None).await;
+                            (project, token, class, body)
+                        }
+                    }))
+                    .await;
+                let mut class = Class::Ok;
+                let mut calls = Vec::new();
+                for (project, token, c, body) in lists {
+                    class = worst(class, c);
+                    for image in body["images"].as_array().into_iter().flatten() {
+                        let Some(id) = image["id"].as_str() else {
+                            continue;
+                        };
+                        let path = if image["owner"].as_str() == Some(project.as_str()) {
+                            format!("/v2/images/{id}/members")
+                        } else {
+                            format!("/v2/images/{id}/members/{project}")
+                        };
+                        calls.push((token.clone(), path));
+                    }
+                }
+                let answers: Vec<Class> = futures::stream::iter(calls)
+                    .map(|(token, path)| async move {
+                        direct(client, &token, w, Method::GET, &path, None).await.0
                     })
                     .buffer_unordered(FAN_OUT)
                     .collect()
                     .await;
-                lists.into_iter().fold(class, worst)
+                answers.into_iter().fold(class, worst)
             }
         };
         out.push(sample("audit", t, start, class));

@@ -115,10 +115,11 @@ pub fn run(root: &Path, target: &Path, p: &Params) -> Result<()> {
             .iter()
             .zip(tokens)
             .enumerate()
-            .map(|(i, (kind, token))| {
+            .map(|(i, (kind, (token, audit_scopes)))| {
                 let via = Via::Direct {
                     client: client.clone(),
                     token,
+                    audit_scopes,
                 };
                 User::new(*kind, i, via, own_images.get(i).cloned().flatten())
             })
@@ -212,8 +213,11 @@ fn seed(cloud: &DevCloud, owners: usize) -> Result<(World, Vec<Option<String>>)>
     Ok((world, own))
 }
 
+/// A user's token, and its audit's (project id, token) for each project the audit covers.
+type Tokens = (String, Vec<(String, String)>);
+
 /// A Keystone token per user (for the direct phase: each its own, as each its session).
-fn tokens(cloud: &DevCloud, kinds: &[Kind]) -> Result<Vec<String>> {
+fn tokens(cloud: &DevCloud, kinds: &[Kind]) -> Result<Vec<Tokens>> {
     std::thread::scope(|s| {
         let chunks: Vec<_> = kinds
             .chunks(kinds.len().div_ceil(4))
@@ -223,7 +227,21 @@ fn tokens(cloud: &DevCloud, kinds: &[Kind]) -> Result<Vec<String>> {
                         .iter()
                         .map(|k| {
                             let (user, project) = k.login();
-                            cloud.user_token(user, project)
+                            let token = cloud.user_token(user, project)?;
+                            let scopes = k
+                                .audited()
+                                .iter()
+                                .map(|p| {
+                                    let id = cloud.seed().project(p).to_string();
+                                    let scoped = if *p == project {
+                                        token.clone()
+                                    } else {
+                                        cloud.user_token(user, p)?
+                                    };
+                                    Ok((id, scoped))
+                                })
+                                .collect::<Result<Vec<_>>>()?;
+                            Ok((token, scopes))
                         })
                         .collect::<Result<Vec<_>>>()
                 })
