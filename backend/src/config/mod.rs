@@ -77,7 +77,7 @@ pub struct Settings {
     /// Glance calls in flight at once, across every request, for the per-image lookups of an
     /// ordinary request (the inbox's memberships).
     pub fan_out_glance_calls: usize,
-    /// Seconds a request may take (a JSON or CSV audit too).
+    /// Seconds a request may take (not an access audit: it has `audit_timeout_secs`).
     pub request_timeout_secs: u64,
     /// Seconds a streamed audit may take: it says how far it is as it goes and stops when its
     /// client goes away, so it may outlast an ordinary request (10,000 images take minutes).
@@ -170,8 +170,8 @@ impl Default for Settings {
             sign_in_per_user: 5,
             audit_snapshots_keep: 50,
             project_directory: ProjectDirectory::Related,
-            audit_glance_calls: 32,
-            fan_out_glance_calls: 32,
+            audit_glance_calls: 128,
+            fan_out_glance_calls: 128,
             request_timeout_secs: 120,
             audit_timeout_secs: 600,
             reconcile_credential_id: None,

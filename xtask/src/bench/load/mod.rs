@@ -85,7 +85,7 @@ pub fn run(root: &Path, target: &Path, p: &Params) -> Result<()> {
             p.duration.as_secs()
         );
         let probe = probe::ProxyProbe::new(&world, &probe_token).await?;
-        let idle = probe.idle(&world, Duration::from_secs(5)).await;
+        let idle = probe.idle(&world, Duration::from_secs(10)).await;
         let evidence = Evidence::start(cloud.state_dir());
         let users: Vec<User> = kinds
             .iter()
