@@ -70,11 +70,11 @@ impl ProxyProbe {
         let mut glimpse_first = true;
         while Instant::now() < deadline {
             if glimpse_first {
-                self.through(&through, &mut out.glimpse).await;
-                self.straight(&straight, &mut out.direct).await;
+                timed(self.through(&through), &mut out.glimpse).await;
+                timed(self.straight(&straight), &mut out.direct).await;
             } else {
-                self.straight(&straight, &mut out.direct).await;
-                self.through(&through, &mut out.glimpse).await;
+                timed(self.straight(&straight), &mut out.direct).await;
+                timed(self.through(&through), &mut out.glimpse).await;
             }
             glimpse_first = !glimpse_first;
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -82,35 +82,27 @@ impl ProxyProbe {
         out
     }
 
-    /// One call through Glimpse; its time in ms when it succeeded.
-    async fn through(&self, url: &str, times: &mut Vec<f64>) {
-        let t = Instant::now();
-        let ok = self
-            .glimpse
-            .get(url)
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if ok {
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
+    /// One call through Glimpse.
+    fn through(&self, url: &str) -> reqwest::RequestBuilder {
+        self.glimpse.get(url)
     }
 
     /// The same call straight to Glance, with the same user's token.
-    async fn straight(&self, url: &str, times: &mut Vec<f64>) {
-        let t = Instant::now();
-        let ok = self
-            .direct
-            .get(url)
-            .header("X-Auth-Token", &self.token)
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if ok {
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
+    fn straight(&self, url: &str) -> reqwest::RequestBuilder {
+        self.direct.get(url).header("X-Auth-Token", &self.token)
+    }
+}
+
+/// Sends `request`; its time in ms goes to `times` when it succeeded.
+async fn timed(request: reqwest::RequestBuilder, times: &mut Vec<f64>) {
+    let t = Instant::now();
+    let ok = request
+        .timeout(REQUEST_TIMEOUT)
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success());
+    if ok {
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
 }
 
