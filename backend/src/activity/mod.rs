@@ -180,17 +180,30 @@ impl ActivityLog {
     /// [`Error::NotUnfinished`] if the event does not exist or already has an outcome: a
     /// recorded outcome is never overwritten.
     pub async fn finish(&self, id: i64, outcome: &str) -> Result<()> {
+        self.finish_named(id, outcome, None).await
+    }
+
+    /// [`finish`](Self::finish), and names the image when the intent did not: the write path
+    /// asks Glance for the name beside the change itself, not before it.
+    pub async fn finish_named(
+        &self,
+        id: i64,
+        outcome: &str,
+        image_name: Option<&str>,
+    ) -> Result<()> {
         if !is_outcome_code(outcome) || outcome == "unfinished" || outcome == "failed" {
             return Err(Error::InvalidOutcome(outcome.to_owned()));
         }
         let mut sql = Sql::new(self.dialect());
-        let (outcome, finished_at, id_param) = (
+        let (outcome, finished_at, name, id_param) = (
             sql.text(outcome),
             sql.time(stamp(OffsetDateTime::now_utc())),
+            sql.opt_text(image_name.map(str::to_owned)),
             sql.int(id),
         );
         sql.text = format!(
-            "UPDATE activity_events SET outcome = {outcome}, finished_at = {finished_at} \
+            "UPDATE activity_events SET outcome = {outcome}, finished_at = {finished_at}, \
+             image_name = COALESCE(image_name, {name}) \
              WHERE id = {id_param} AND outcome IS NULL"
         );
         if self.execute(sql).await? == 0 {

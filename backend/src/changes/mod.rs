@@ -109,6 +109,7 @@ impl Changes {
         let (log, glance, actor) = (self.log.clone(), self.glance.clone(), self.actor.clone());
         let image = image_id.to_owned();
         let task = tokio::spawn(crate::openstack::carrying_request_id(async move {
+            // Looked up once, first: the intents of every member carry it.
             let name = image_name(&glance, &actor.token, &image).await;
             stream::iter(member_ids)
                 .map(|member| {
@@ -116,7 +117,8 @@ impl Changes {
                     async move {
                         let intent = actor.intent(glance, Action::AddMember, image, name, &member);
                         let call = glance.add_member(&actor.token, image, &member);
-                        recorded(log, vec![intent], async { Ok(call.await?) }).await
+                        let named = std::future::ready(None);
+                        recorded(log, vec![intent], named, async { Ok(call.await?) }).await
                     }
                 })
                 .buffered(concurrency.max(1))
@@ -193,8 +195,8 @@ impl Changes {
         .await
     }
 
-    /// Runs one change as its own task: looks up the image's name for the log, records an
-    /// intent per `(action, member)`, makes `call`, records the outcome.
+    /// Runs one change as its own task: records an intent per `(action, member)`, makes `call`
+    /// and, beside it, asks Glance for the image's name for the log; records the outcome.
     async fn make<T, F, Fut>(
         &self,
         image_id: &str,
@@ -209,16 +211,16 @@ impl Changes {
         let (log, glance, actor) = (self.log.clone(), self.glance.clone(), self.actor.clone());
         let image = image_id.to_owned();
         let task = tokio::spawn(crate::openstack::carrying_request_id(async move {
-            let name = image_name(&glance, &actor.token, &image).await;
             let intents = actions
                 .iter()
                 .map(|(action, member)| {
                     let member = member.as_deref().unwrap_or_default();
-                    actor.intent(&glance, *action, &image, &name, member)
+                    actor.intent(&glance, *action, &image, &None, member)
                 })
                 .collect();
-            let call = call(glance, actor.token.clone(), image);
-            recorded(&log, intents, async { Ok(call.await?) }).await
+            let name = image_name(&glance, &actor.token, &image);
+            let call = call(glance.clone(), actor.token.clone(), image.clone());
+            recorded(&log, intents, name, async { Ok(call.await?) }).await
         }));
         task.await.unwrap_or_else(|e| {
             tracing::error!(error = %e, "a change task ended without an answer");
@@ -255,9 +257,14 @@ impl Actor {
 
 /// Intent → call → outcome. No log, no change: when an intent cannot be written, nothing is
 /// asked of Glance (and the intents already written are closed as `log_unavailable`).
+///
+/// `name` looks up the image's name for intents recorded without it, at the same time as
+/// the call: under load every Glance call waits its turn, and a change that
+/// waited for the name first would wait twice.
 async fn recorded<T>(
     log: &ActivityLog,
     intents: Vec<NewEvent>,
+    name: impl Future<Output = Option<String>>,
     call: impl Future<Output = Result<T>>,
 ) -> Result<T> {
     let mut ids = Vec::with_capacity(intents.len());
@@ -267,23 +274,23 @@ async fn recorded<T>(
             Err(e) => {
                 crate::metrics::activity_write_failed();
                 let error = Error::LogUnavailable(e);
-                finish(log, &ids, error.code().as_str()).await;
+                finish(log, &ids, error.code().as_str(), None).await;
                 return Err(error);
             }
         }
     }
-    let result = call.await;
+    let (result, name) = futures::join!(call, name);
     let outcome = match &result {
         Ok(_) => outcome::OK,
         Err(e) => e.code().as_str(),
     };
-    finish(log, &ids, outcome).await;
+    finish(log, &ids, outcome, name.as_deref()).await;
     result
 }
 
-async fn finish(log: &ActivityLog, ids: &[i64], outcome: &str) {
+async fn finish(log: &ActivityLog, ids: &[i64], outcome: &str, image_name: Option<&str>) {
     for &id in ids {
-        if let Err(e) = log.finish(id, outcome).await {
+        if let Err(e) = log.finish_named(id, outcome, image_name).await {
             crate::metrics::activity_write_failed();
             // The change is made (or not); its entry stays unfinished until reconciled.
             tracing::error!(error = %e, event = id, "could not record an outcome");

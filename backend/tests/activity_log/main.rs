@@ -40,6 +40,7 @@ macro_rules! on_both_stores {
 on_both_stores!(
     copies::copy_records,
     store::lifecycle,
+    store::named_at_the_outcome,
     store::replicas,
     store::concurrent_writers,
     store::unfinished_and_later,

@@ -10,6 +10,48 @@ use time::OffsetDateTime;
 
 use super::{all, ids, new_event, parse_time};
 
+/// An intent recorded before the image's name was known is named with its outcome; a name
+/// the intent had is kept.
+pub async fn named_at_the_outcome(url: String) {
+    let log = ActivityLog::connect(&url).await.expect("connect");
+    let nameless = NewEvent {
+        image_name: None,
+        ..new_event("p-a", Action::AddMember, "img-1")
+    };
+    let late = log.begin(nameless.clone()).await.unwrap();
+    log.finish_named(late, "ok", Some("debian-13"))
+        .await
+        .unwrap();
+    let unknown = log.begin(nameless).await.unwrap();
+    log.finish_named(unknown, "not_found", None).await.unwrap();
+    let named = log
+        .begin(new_event("p-a", Action::Protect, "img-2"))
+        .await
+        .unwrap();
+    log.finish_named(named, "ok", Some("renamed since"))
+        .await
+        .unwrap();
+    assert!(
+        log.finish_named(late, "ok", Some("again")).await.is_err(),
+        "an outcome is recorded once"
+    );
+
+    let events = all(&log, EventFilter::default(), &["p-a"]).await;
+    let names: Vec<(i64, Option<&str>, Option<&str>)> = events
+        .iter()
+        .map(|e| (e.id, e.image_name.as_deref(), e.outcome.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (named, Some("img-2-name"), Some("ok")),
+            (unknown, None, Some("not_found")),
+            (late, Some("debian-13"), Some("ok")),
+        ]
+    );
+    log.close().await;
+}
+
 /// begin → finish ok; begin alone stays unfinished; a failure keeps its code.
 pub async fn lifecycle(url: String) {
     let log = ActivityLog::connect(&url).await.expect("connect");

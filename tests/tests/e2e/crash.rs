@@ -164,7 +164,11 @@ async fn kill_9_mid_burst_loses_nothing() {
             format!("sqlite://{}", dir.path().join("activity.db").display()),
         ),
         ("GLIMPSE_INTERFACE", "internal".to_owned()),
-        ("GLIMPSE_TIMEOUT_SECS", "2".to_owned()),
+        // The kill must come before any held call times out (its outcome would be recorded),
+        // and the whole burst, name lookups beside the changes, reaches a Glance that other
+        // tests keep busy: 2 s was too short under the full suite. Reconciliation waits twice
+        // this plus 10 s before it settles an intent.
+        ("GLIMPSE_TIMEOUT_SECS", "8".to_owned()),
         ("GLIMPSE_RECONCILE_CREDENTIAL_ID", credential_id),
         ("GLIMPSE_RECONCILE_CREDENTIAL_SECRET", credential_secret),
     ];
