@@ -259,8 +259,8 @@ impl Actor {
 /// asked of Glance (and the intents already written are closed as `log_unavailable`).
 ///
 /// `name` looks up the image's name for intents recorded without it, at the same time as
-/// the call: under load every Glance call waits its turn, and a change that
-/// waited for the name first would wait twice.
+/// the call: under load every Glance call waits its turn, and a change that waited for the
+/// name first would wait twice.
 async fn recorded<T>(
     log: &ActivityLog,
     intents: Vec<NewEvent>,
