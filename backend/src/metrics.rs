@@ -25,6 +25,7 @@ const SNAPSHOT_SAVE_DURATION: &str = "glimpse_audit_snapshot_save_seconds";
 const ACTIVITY_WRITE_FAILURES: &str = "glimpse_activity_log_write_failures_total";
 const SESSIONS_ACTIVE: &str = "glimpse_sessions_active";
 const SIGN_INS_REFUSED: &str = "glimpse_sign_ins_refused_total";
+const INBOX_MEMBERSHIPS: &str = "glimpse_inbox_memberships_total";
 
 /// Seconds: from a quick cached answer to an audit of a large cloud.
 const BUCKETS: [f64; 14] = [
@@ -92,6 +93,10 @@ fn describe() {
         SIGN_INS_REFUSED,
         "Sign-in attempts refused, by reason (the API's error code: unauthenticated, rate_limited, forbidden, …)."
     );
+    describe_counter!(
+        INBOX_MEMBERSHIPS,
+        "Memberships of offered images that image lists showed, by source (remembered: unchanged since Glance last told; glance: asked)."
+    );
 }
 
 pub fn http_request(method: &str, route: &str, status: u16, elapsed: Duration) {
@@ -133,4 +138,9 @@ pub fn sessions_active(count: usize) {
 
 pub fn sign_in_refused(reason: &'static str) {
     counter!(SIGN_INS_REFUSED, "reason" => reason).increment(1);
+}
+
+/// One offer's membership shown in an image list: `remembered` or asked of `glance`.
+pub fn inbox_membership(source: &'static str) {
+    counter!(INBOX_MEMBERSHIPS, "source" => source).increment(1);
 }

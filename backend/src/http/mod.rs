@@ -37,7 +37,7 @@ use crate::config::Config;
 use crate::copies::Copies;
 use crate::directory::Directory;
 use crate::history::History;
-use crate::openstack::glance::Glance;
+use crate::openstack::glance::{Glance, Memberships};
 use crate::openstack::keystone::Keystone;
 use crate::session_store::Sessions;
 use session::CurrentUser;
@@ -64,6 +64,9 @@ pub struct Inner {
     /// them (`fan_out_glance_calls`): without it, a hundred users opening their inbox at once
     /// would each open `concurrency` connections to Glance, and hold their buffers.
     pub fan_out_glance_calls: Arc<Semaphore>,
+    /// The memberships Glance told of lately, so that a reopened inbox asks only for those
+    /// whose status changed.
+    pub memberships: Memberships,
     /// The sessions running an audit.
     pub running_audits: Running,
     pub sign_in_throttle: SignInThrottle,
@@ -93,6 +96,7 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             audit_glance_calls: Arc::new(Semaphore::new(config.audit_glance_calls)),
             fan_out_glance_calls: Arc::new(Semaphore::new(config.fan_out_glance_calls)),
+            memberships: Memberships::default(),
             running_audits: Running::default(),
             sign_in_throttle: SignInThrottle::new(config.sign_in_limits),
             history: History::new(

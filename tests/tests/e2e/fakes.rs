@@ -59,6 +59,8 @@ pub struct ProxyState {
     hold_after: Mutex<Option<usize>>,
     /// The `X-OpenStack-Request-ID` of each call, as sent (empty when absent).
     request_ids: Mutex<Vec<String>>,
+    /// Each call's method and path, as `GET /v2/images`.
+    seen: Mutex<Vec<String>>,
 }
 
 /// A proxy to a real Glance.
@@ -118,6 +120,12 @@ impl Proxy {
         self.state.request_ids.lock().unwrap().clone()
     }
 
+    /// How many calls so far were exactly `call`, a method and a path (`GET /v2/images/…`).
+    pub fn count(&self, call: &str) -> usize {
+        let seen = self.state.seen.lock().unwrap();
+        seen.iter().filter(|c| *c == call).count()
+    }
+
     pub fn hold_changes_after(&self, n: Option<usize>) {
         *self.state.hold_after.lock().unwrap() = n;
     }
@@ -150,6 +158,8 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         .unwrap_or_default()
         .to_owned();
     state.request_ids.lock().unwrap().push(request_id);
+    let call = format!("{} {}", request.method(), request.uri().path());
+    state.seen.lock().unwrap().push(call);
     let is_change = !matches!(request.method(), &Method::GET | &Method::HEAD);
     let mut delay = *state.delay.lock().unwrap();
     if is_change {

@@ -21,6 +21,7 @@ mod flow;
 mod fuzz;
 mod history;
 mod idle;
+mod inbox_memory;
 mod members;
 mod metrics;
 mod mfa;

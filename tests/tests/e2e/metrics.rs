@@ -8,7 +8,7 @@ use crate::fakes::Proxy;
 use crate::harness::{cloud, project_id, spawn_app, spawn_app_with};
 
 /// The value of the sample `name{labels}` (labels exactly as rendered), 0 when absent.
-fn sample(metrics: &str, series: &str) -> f64 {
+pub fn sample(metrics: &str, series: &str) -> f64 {
     metrics
         .lines()
         .find_map(|l| {

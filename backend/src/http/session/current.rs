@@ -122,7 +122,8 @@ impl CurrentUser {
             endpoint,
             name,
             app.config.glance_page_size,
-        )?)
+        )?
+        .remembering(app.memberships.clone()))
     }
 
     fn region_list(&self) -> String {

@@ -1,6 +1,8 @@
 //! Glance v2: images and image members, as one project's token sees them.
 
 mod error;
+mod members;
+mod memberships;
 mod transfer;
 
 use std::collections::BTreeMap;
@@ -10,6 +12,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 pub use error::Error;
+pub use memberships::Memberships;
 pub use transfer::{Download, NewImage, Task};
 
 use super::{OpenStackError, Service, Token, endpoint_url, read_json, send, with_segments};
@@ -23,6 +26,8 @@ pub struct Glance {
     v2: Url,
     service: Service,
     page_size: u32,
+    /// Where what this client learns of memberships is remembered, if anywhere.
+    memberships: Option<Memberships>,
 }
 
 /// An image as Glance describes it. Unknown keys are kept in `properties`.
@@ -136,11 +141,6 @@ struct ImagePage<T> {
     next: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct MemberPage {
-    members: Vec<Member>,
-}
-
 const JSON_PATCH: &str = "application/openstack-images-v2.1-json-patch";
 
 impl Glance {
@@ -167,6 +167,7 @@ impl Glance {
             v2,
             service,
             page_size: page_size.max(1),
+            memberships: None,
         })
     }
 
@@ -266,67 +267,6 @@ impl Glance {
             .patch(self.image_url(Some(image_id), &[])?)
             .header(reqwest::header::CONTENT_TYPE, JSON_PATCH)
             .body(changes.patch().to_string());
-        let resp = self.call(token, request).await?;
-        Ok(read_json(&self.service, resp).await?)
-    }
-
-    /// The members the token's project may see: all of them for the owner, its own
-    /// membership for a member.
-    pub async fn members(&self, token: &Token, image_id: &str) -> Result<Vec<Member>, Error> {
-        let url = self.image_url(Some(image_id), &["members"])?;
-        let resp = self.call(token, self.http.get(url)).await?;
-        let page: MemberPage = read_json(&self.service, resp).await?;
-        Ok(page.members)
-    }
-
-    /// One membership: the owner may read any, a member only its own.
-    pub async fn member(
-        &self,
-        token: &Token,
-        image_id: &str,
-        member_id: &str,
-    ) -> Result<Member, Error> {
-        let url = self.image_url(Some(image_id), &["members", member_id])?;
-        let resp = self.call(token, self.http.get(url)).await?;
-        Ok(read_json(&self.service, resp).await?)
-    }
-
-    pub async fn add_member(
-        &self,
-        token: &Token,
-        image_id: &str,
-        member_id: &str,
-    ) -> Result<Member, Error> {
-        let request = self
-            .http
-            .post(self.image_url(Some(image_id), &["members"])?)
-            .json(&json!({ "member": member_id }));
-        let resp = self.call(token, request).await?;
-        Ok(read_json(&self.service, resp).await?)
-    }
-
-    pub async fn remove_member(
-        &self,
-        token: &Token,
-        image_id: &str,
-        member_id: &str,
-    ) -> Result<(), Error> {
-        let url = self.image_url(Some(image_id), &["members", member_id])?;
-        self.call(token, self.http.delete(url)).await.map(drop)
-    }
-
-    /// The member project's decision on an image shared with it.
-    pub async fn set_member_status(
-        &self,
-        token: &Token,
-        image_id: &str,
-        member_id: &str,
-        status: json::MemberStatus,
-    ) -> Result<Member, Error> {
-        let request = self
-            .http
-            .put(self.image_url(Some(image_id), &["members", member_id])?)
-            .json(&json!({ "status": status }));
         let resp = self.call(token, request).await?;
         Ok(read_json(&self.service, resp).await?)
     }
