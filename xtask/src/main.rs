@@ -291,20 +291,28 @@ fn target_dir(root: &Path) -> PathBuf {
 // ------------------------------------------------------------------------------------ test
 
 fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
-    frontend::ensure_tools()?;
-    ensure_debian_packages()?;
-    eprintln!("xtask: preparing the dev cloud's Python venv (cached)");
-    let venv = devcloud::ensure_venv()?;
-    eprintln!("xtask: venv ready at {}", venv.display());
-    let schemathesis = schemathesis::ensure(root)?;
+    // On a new machine, what is downloaded and installed (Debian's packages, the dev cloud's
+    // venv, schemathesis) waits mostly on the network and the disk, and what is compiled
+    // (wasm-bindgen-cli, the lints) on the CPU: the two go side by side.
+    let fetched = std::thread::scope(|scope| -> Result<PathBuf> {
+        let fetching = scope.spawn(|| -> Result<PathBuf> {
+            ensure_debian_packages()?;
+            eprintln!("xtask: preparing the dev cloud's Python venv (cached)");
+            let venv = devcloud::ensure_venv()?;
+            eprintln!("xtask: venv ready at {}", venv.display());
+            schemathesis::ensure(root)
+        });
+        frontend::ensure_tools()?;
+        if lint {
+            lint_code(root)?;
+        }
+        fetching
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    let schemathesis = fetched?;
 
     if lint {
-        run_cmd(
-            Command::new(cargo())
-                .current_dir(root)
-                .args(["fmt", "--all", "--check"]),
-            "cargo fmt --check",
-        )?;
         // No container engine here: the Dockerfile is checked statically (its settings in
         // .hadolint.yaml); the embedded-UI build it runs is tested in tests/e2e/embedded.rs.
         run_cmd(
@@ -312,30 +320,6 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
                 .current_dir(root)
                 .arg("Dockerfile"),
             "hadolint Dockerfile",
-        )?;
-        run_cmd(
-            Command::new(cargo()).current_dir(root).args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-            "cargo clippy (server side)",
-        )?;
-        run_cmd(
-            Command::new(cargo()).current_dir(root).args([
-                "clippy",
-                "-p",
-                "glimpse-frontend",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-            "cargo clippy (web UI, wasm32)",
         )?;
     }
 
@@ -354,6 +338,40 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
             .env("GLIMPSE_SCHEMATHESIS", &schemathesis)
             .env("GLIMPSE_AXE_JS", frontend::axe_core()?),
         "cargo test --workspace (unit tests, then the end-to-end suite on a real dev cloud and browser)",
+    )
+}
+
+/// `cargo fmt --check`, then clippy on the server side and on the web UI (wasm32).
+fn lint_code(root: &Path) -> Result<()> {
+    run_cmd(
+        Command::new(cargo())
+            .current_dir(root)
+            .args(["fmt", "--all", "--check"]),
+        "cargo fmt --check",
+    )?;
+    run_cmd(
+        Command::new(cargo()).current_dir(root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        "cargo clippy (server side)",
+    )?;
+    run_cmd(
+        Command::new(cargo()).current_dir(root).args([
+            "clippy",
+            "-p",
+            "glimpse-frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        "cargo clippy (web UI, wasm32)",
     )
 }
 

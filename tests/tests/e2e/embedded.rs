@@ -8,38 +8,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::harness::{assets_dir, cloud, services_up};
+use crate::harness::{assets_dir, cargo_build_glimpse, cloud, services_up};
 
-/// `cargo build -p glimpse --features embed-ui`, embedding the built UI.
+/// `glimpse` built with the `embed-ui` feature, embedding the built UI.
 fn embedded_binary() -> std::path::PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let web = assets_dir();
     assert!(
         web.join("index.html").is_file(),
         "the UI is not built in {}: `cargo xtask build-ui`",
         web.display()
     );
-    let out = Command::new(cargo)
-        .current_dir(workspace)
-        .args(["build", "-p", "glimpse", "--bin", "glimpse"])
-        .args(["--features", "embed-ui", "--message-format=json"])
-        .env("GLIMPSE_WEB_DIR", &web)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "cargo build --features embed-ui failed"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["target"]["name"] == "glimpse")
-        .find_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
-        .expect("cargo names the glimpse executable")
+    cargo_build_glimpse(&["embed-ui"], &[("GLIMPSE_WEB_DIR", &web)])
 }
 
 #[tokio::test]

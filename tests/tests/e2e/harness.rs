@@ -580,30 +580,50 @@ pub fn through_internal_endpoint(config: &mut Config) {
 /// The `glimpse` binary, built (if it is not up to date) by cargo the way the suite is.
 pub fn glimpse_binary() -> std::path::PathBuf {
     static BINARY: OnceLock<std::path::PathBuf> = OnceLock::new();
-    BINARY
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-            let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-            let out = std::process::Command::new(cargo)
-                .current_dir(workspace)
-                .args([
-                    "build",
-                    "-p",
-                    "glimpse",
-                    "--bin",
-                    "glimpse",
-                    "--message-format=json",
-                ])
-                .stderr(std::process::Stdio::inherit())
-                .output()
-                .expect("cargo runs");
-            assert!(out.status.success(), "cargo build -p glimpse failed");
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .filter(|m| m["target"]["name"] == "glimpse")
-                .find_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
-                .expect("cargo names the glimpse executable")
+    BINARY.get_or_init(|| cargo_build_glimpse(&[], &[])).clone()
+}
+
+/// Builds the `glimpse` executable with `features` (if it is not up to date) and says where it
+/// is. The dependencies' features are resolved as for the suite's own `cargo test --workspace`,
+/// so the build shares every compiled dependency with it: `cargo build -p glimpse` alone
+/// resolves narrower ones (the workspace's dev-dependencies widen some), and would compile the
+/// whole dependency tree again. Asking for a test target that does not depend on Glimpse
+/// (`devcloud`) makes cargo resolve them that way, and costs nothing.
+pub fn cargo_build_glimpse(
+    features: &[&str],
+    env: &[(&str, &std::path::Path)],
+) -> std::path::PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let features: Vec<String> = features.iter().map(|f| format!("glimpse/{f}")).collect();
+    let mut command = std::process::Command::new(cargo);
+    command
+        .current_dir(workspace)
+        .args([
+            "build",
+            "--workspace",
+            "--bin",
+            "glimpse",
+            "--test",
+            "devcloud",
+        ])
+        .arg("--message-format=json")
+        .args(if features.is_empty() {
+            vec![]
+        } else {
+            vec!["--features".to_owned(), features.join(",")]
         })
-        .clone()
+        .envs(env.iter().copied())
+        .stderr(std::process::Stdio::inherit());
+    let out = command.output().expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "cargo build of glimpse {features:?} failed"
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["target"]["name"] == "glimpse" && m["target"]["kind"][0] == "bin")
+        .find_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
+        .expect("cargo names the glimpse executable")
 }
