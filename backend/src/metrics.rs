@@ -95,7 +95,7 @@ fn describe() {
     );
     describe_counter!(
         INBOX_MEMBERSHIPS,
-        "Memberships of offered images that image lists showed, by source (remembered: unchanged since Glance last told; glance: asked)."
+        "Memberships of offered images that image lists showed, by source (remembered: unchanged since Glance last told; shared: another request's question in flight; glance: asked)."
     );
 }
 
@@ -140,7 +140,8 @@ pub fn sign_in_refused(reason: &'static str) {
     counter!(SIGN_INS_REFUSED, "reason" => reason).increment(1);
 }
 
-/// One offer's membership shown in an image list: `remembered` or asked of `glance`.
+/// One offer's membership shown in an image list: `remembered`, `shared` with another
+/// request's question, or asked of `glance`.
 pub fn inbox_membership(source: &'static str) {
     counter!(INBOX_MEMBERSHIPS, "source" => source).increment(1);
 }

@@ -13,7 +13,6 @@ use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
 use super::session::CurrentUser;
 use super::{AppState, changes_by};
-use crate::metrics;
 use crate::openstack::glance::{self, ImageChanges, ImageQuery};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -132,32 +131,20 @@ async fn list(
             .filter(|(image, _)| image.owner.as_deref() != Some(project.as_str()))
             .collect();
         // The membership itself says since when: remembered while the list gives it the same
-        // status, otherwise asked of Glance (concurrently, bounded). Looked for again once a
-        // turn comes, since another inbox of the project may have asked meanwhile.
+        // status, otherwise asked of Glance (concurrently, bounded across requests).
         let wanted: Vec<(String, MemberStatus)> = offered
             .iter()
             .map(|(image, status)| (image.id.clone(), *status))
             .collect();
         let memberships: Vec<Option<glance::Member>> = stream::iter(wanted)
             .map(|(id, status)| {
-                let (glance, token, project) =
-                    (glance.clone(), user.token().clone(), project.clone());
-                let calls = app.fan_out_glance_calls.clone();
+                // Never closed, so a permit always comes.
+                let turn = app.fan_out_glance_calls.clone().acquire_owned();
+                let (glance, token, project) = (&glance, user.token(), &project);
                 async move {
-                    let remembered = || {
-                        let m = glance.remembered_member(&id, &project, status);
-                        m.inspect(|_| metrics::inbox_membership("remembered"))
-                    };
-                    if let Some(m) = remembered() {
-                        return Some(m);
-                    }
-                    // Never closed, so a permit always comes.
-                    let _permit = calls.acquire_owned().await.ok();
-                    if let Some(m) = remembered() {
-                        return Some(m);
-                    }
-                    metrics::inbox_membership("glance");
-                    glance.member(&token, &id, &project).await.ok()
+                    glance
+                        .listed_member(token, &id, project, status, turn)
+                        .await
                 }
             })
             .buffered(app.config.concurrency)

@@ -34,8 +34,7 @@ async fn inbox_lookups_are_bounded_across_requests() {
     }
     let before = proxy.calls();
 
-    // Each inbox is one list (one status), then a membership lookup per offered image that
-    // is not remembered yet.
+    // Each inbox is one list (one status), then a membership lookup per offered image.
     let replies =
         futures::future::join_all(sessions.iter().map(|bob| {
             bob.get("/api/v1/images?region=RegionOne&owner=others&member_status=pending")
@@ -51,8 +50,8 @@ async fn inbox_lookups_are_bounded_across_requests() {
             r.body
         );
     }
-    // Each membership is asked at least once; an inbox whose turn comes after another asked
-    // for the same one finds it remembered (see inbox_memory.rs).
+    // Each membership is asked of Glance once for all the inboxes that want it at the same
+    // time (see inbox_memory.rs).
     assert!(
         proxy.calls() - before >= REQUESTS + 6,
         "a list per inbox and six lookups went to Glance: {}",

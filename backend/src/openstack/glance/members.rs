@@ -13,23 +13,42 @@ struct MemberPage {
 }
 
 impl Glance {
-    /// This client then remembers every membership it reads or changes in `memberships`, and
-    /// forgets those it removes, for [`Glance::remembered_member`].
+    /// This client then remembers in `memberships` what it learns of memberships (those it
+    /// changes, those [`Glance::listed_member`] asks for) and forgets those it removes.
     pub fn remembering(mut self, memberships: Memberships) -> Self {
         self.memberships = Some(memberships);
         self
     }
 
-    /// `member_id`'s membership of `image_id` as this client's memory last saw it, if the
-    /// project's own image list gives it `listed` now; no call to Glance.
-    pub fn remembered_member(
+    /// `member_id`'s membership of `image_id`, for a project whose own image list has just
+    /// given it `listed`: as remembered while that status holds, otherwise asked of Glance once
+    /// for every request that wants it meanwhile. The one that asks waits for `turn` first
+    /// (a bound on calls in flight) and holds it while asking. `None` when Glance cannot say.
+    pub async fn listed_member<T: Send + 'static>(
         &self,
+        token: &Token,
         image_id: &str,
         member_id: &str,
         listed: json::MemberStatus,
+        turn: impl Future<Output = T> + Send + 'static,
     ) -> Option<Member> {
-        let memory = self.memberships.as_ref()?;
-        memory.recall(self.v2.as_str(), image_id, member_id, listed)
+        let ask = {
+            let (glance, token) = (self.clone(), token.clone());
+            let (image_id, member_id) = (image_id.to_owned(), member_id.to_owned());
+            async move {
+                let _turn = turn.await;
+                glance.member(&token, &image_id, &member_id).await.ok()
+            }
+        };
+        match &self.memberships {
+            Some(memory) => {
+                let glance = self.v2.as_str();
+                memory
+                    .recall_or_ask(glance, image_id, member_id, listed, ask)
+                    .await
+            }
+            None => ask.await,
+        }
     }
 
     fn seen(&self, member: &Member) {
@@ -56,9 +75,7 @@ impl Glance {
     ) -> Result<Member, Error> {
         let url = self.image_url(Some(image_id), &["members", member_id])?;
         let resp = self.call(token, self.http.get(url)).await?;
-        let member = read_json(&self.service, resp).await?;
-        self.seen(&member);
-        Ok(member)
+        Ok(read_json(&self.service, resp).await?)
     }
 
     pub async fn add_member(
