@@ -170,7 +170,7 @@ impl Default for Settings {
             sign_in_per_user: 5,
             audit_snapshots_keep: 50,
             project_directory: ProjectDirectory::Related,
-            audit_glance_calls: 128,
+            audit_glance_calls: 192,
             fan_out_glance_calls: 128,
             request_timeout_secs: 120,
             audit_timeout_secs: 600,
