@@ -584,11 +584,13 @@ pub fn glimpse_binary() -> std::path::PathBuf {
 }
 
 /// Builds the `glimpse` executable with `features` (if it is not up to date) and says where it
-/// is. The dependencies' features are resolved as for the suite's own `cargo test --workspace`,
-/// so the build shares every compiled dependency with it: `cargo build -p glimpse` alone
-/// resolves narrower ones (the workspace's dev-dependencies widen some), and would compile the
-/// whole dependency tree again. Asking for a test target that does not depend on Glimpse
-/// (`devcloud`) makes cargo resolve them that way, and costs nothing.
+/// is. It is built as part of what the suite's own `cargo test --workspace` builds, so that it
+/// shares every compiled dependency with it: `cargo build -p glimpse` alone resolves and
+/// compiles the whole dependency tree again (other features, widened by the workspace's
+/// dev-dependencies; and `syn` and `proc-macro2`, which the web UI's native build uses as
+/// ordinary libraries, only as build tools, so with another profile). Every library of the
+/// workspace and a test target (`devcloud`, which does not depend on Glimpse) make cargo see
+/// the same build, at no cost.
 pub fn cargo_build_glimpse(
     features: &[&str],
     env: &[(&str, &std::path::Path)],
@@ -599,15 +601,8 @@ pub fn cargo_build_glimpse(
     let mut command = std::process::Command::new(cargo);
     command
         .current_dir(workspace)
-        .args([
-            "build",
-            "--workspace",
-            "--bin",
-            "glimpse",
-            "--test",
-            "devcloud",
-        ])
-        .arg("--message-format=json")
+        .args(["build", "--workspace", "--lib", "--bin", "glimpse"])
+        .args(["--test", "devcloud", "--message-format=json"])
         .args(if features.is_empty() {
             vec![]
         } else {
