@@ -22,6 +22,8 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail, ensure};
 use sha2::{Digest, Sha256};
 
+use crate::cargo;
+
 /// Must match the `wasm-bindgen = "=…"` pin in `frontend/Cargo.toml`.
 pub const WASM_BINDGEN_VERSION: &str = "0.2.129";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -47,7 +49,7 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
 
     // 1. cargo build for wasm32.
     let profile = if release { "wasm-release" } else { "dev" };
-    let mut build = Command::new(cargo());
+    let mut build = cargo();
     build.current_dir(workspace_root).args([
         "build",
         "-p",
@@ -220,7 +222,7 @@ pub fn ensure_tools() -> Result<()> {
                 have.trim()
             }
         );
-        run(Command::new(cargo()).args([
+        run(cargo().args([
             "install",
             "wasm-bindgen-cli",
             "--version",
@@ -372,10 +374,6 @@ fn cache_dir() -> PathBuf {
     }
     let home = std::env::var_os("HOME").unwrap_or_else(|| OsString::from("."));
     PathBuf::from(home).join(".cache").join("glimpse")
-}
-
-fn cargo() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"))
 }
 
 fn output(program: &str, args: &[&str]) -> Result<String> {

@@ -193,9 +193,32 @@ fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+/// A `cargo` command (the one running this task), without the variables cargo set about
+/// xtask's own crate when it ran it (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, …). Cargo reads a
+/// build script's `rerun-if-env-changed` variables from its own environment, and `ring`'s build
+/// script names those: inherited, a `cargo test` started here and one started from a shell (or
+/// by the end-to-end suite, which leaves them out too) would each compile `ring` and all that
+/// depends on it again.
+pub fn cargo() -> Command {
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let own = name.to_string_lossy();
+        if own.starts_with("CARGO_PKG_") || CARGOS_OWN.contains(&own.as_ref()) {
+            cargo.env_remove(&name);
+        }
+    }
+    cargo
 }
+
+/// What cargo sets about the crate it runs, besides `CARGO_PKG_*`.
+const CARGOS_OWN: &[&str] = &[
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_MANIFEST_LINKS",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+];
 
 fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
     eprintln!("xtask: {what}");
@@ -211,7 +234,7 @@ fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
 fn demo(root: &Path, listen: &str, state_dir: Option<PathBuf>) -> Result<()> {
     let web = frontend::build(root, true)?;
     run_cmd(
-        Command::new(cargo())
+        cargo()
             .current_dir(root)
             .args(["build", "--release", "-p", "glimpse"]),
         "building the glimpse server",
@@ -325,7 +348,7 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
 
     let web = frontend::build(root, true)?;
     run_cmd(
-        Command::new(cargo())
+        cargo()
             .current_dir(root)
             .args(["test", "--workspace"])
             .args(if extra.is_empty() {
@@ -344,13 +367,11 @@ fn test(root: &Path, lint: bool, extra: &[String]) -> Result<()> {
 /// `cargo fmt --check`, then clippy on the server side and on the web UI (wasm32).
 fn lint_code(root: &Path) -> Result<()> {
     run_cmd(
-        Command::new(cargo())
-            .current_dir(root)
-            .args(["fmt", "--all", "--check"]),
+        cargo().current_dir(root).args(["fmt", "--all", "--check"]),
         "cargo fmt --check",
     )?;
     run_cmd(
-        Command::new(cargo()).current_dir(root).args([
+        cargo().current_dir(root).args([
             "clippy",
             "--workspace",
             "--all-targets",
@@ -361,7 +382,7 @@ fn lint_code(root: &Path) -> Result<()> {
         "cargo clippy (server side)",
     )?;
     run_cmd(
-        Command::new(cargo()).current_dir(root).args([
+        cargo().current_dir(root).args([
             "clippy",
             "-p",
             "glimpse-frontend",

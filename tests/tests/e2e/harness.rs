@@ -583,14 +583,27 @@ pub fn glimpse_binary() -> std::path::PathBuf {
     BINARY.get_or_init(|| cargo_build_glimpse(&[], &[])).clone()
 }
 
+/// What cargo sets in a test's environment about the test's own crate, besides `CARGO_PKG_*`.
+const SET_BY_CARGO_FOR_TESTS: &[&str] = &[
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_MANIFEST_LINKS",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+];
+
 /// Builds the `glimpse` executable with `features` (if it is not up to date) and says where it
-/// is. It is built as part of what the suite's own `cargo test --workspace` builds, so that it
-/// shares every compiled dependency with it: `cargo build -p glimpse` alone resolves and
-/// compiles the whole dependency tree again (other features, widened by the workspace's
-/// dev-dependencies; and `syn` and `proc-macro2`, which the web UI's native build uses as
-/// ordinary libraries, only as build tools, so with another profile). Every library of the
-/// workspace and a test target (`devcloud`, which does not depend on Glimpse) make cargo see
-/// the same build, at no cost.
+/// is, sharing what the suite's own `cargo test --workspace` compiled:
+/// - the same build: `cargo build -p glimpse` alone resolves other features (the workspace's
+///   dev-dependencies widen some) and would compile the whole dependency tree again; every
+///   package and a test target (`devcloud`, which does not depend on Glimpse) resolve them as
+///   `cargo test --workspace` does;
+/// - the environment cargo gave this test process left out: cargo reads a build script's
+///   `rerun-if-env-changed` variables from its own environment, and `ring`'s names
+///   `CARGO_MANIFEST_DIR` and `CARGO_PKG_*`, so with this crate's values there `ring` and all
+///   that depends on it would be compiled again here, then again by the next `cargo test`.
 pub fn cargo_build_glimpse(
     features: &[&str],
     env: &[(&str, &std::path::Path)],
@@ -609,7 +622,14 @@ pub fn cargo_build_glimpse(
             vec!["--features".to_owned(), features.join(",")]
         })
         .envs(env.iter().copied())
-        .stderr(std::process::Stdio::inherit());
+        .env_remove("OUT_DIR");
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if SET_BY_CARGO_FOR_TESTS.iter().any(|set| name == *set) || name.starts_with("CARGO_PKG_") {
+            command.env_remove(&*name);
+        }
+    }
+    command.stderr(std::process::Stdio::inherit());
     let out = command.output().expect("cargo runs");
     assert!(
         out.status.success(),

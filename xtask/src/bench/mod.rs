@@ -26,12 +26,9 @@ pub fn build_glimpse(root: &Path, target: &Path) -> Result<PathBuf> {
         return Ok(binary.into());
     }
     crate::run_cmd(
-        Command::new(crate::cargo()).current_dir(root).args([
-            "build",
-            "--release",
-            "-p",
-            "glimpse",
-        ]),
+        crate::cargo()
+            .current_dir(root)
+            .args(["build", "--release", "-p", "glimpse"]),
         "building the glimpse server (release)",
     )?;
     Ok(target.join("release/glimpse"))
