@@ -45,6 +45,7 @@
 //! - keystonemiddleware of every Glance, RegionTwo's too, must look for the identity
 //!   service in RegionOne.
 
+mod cargo;
 mod configure;
 mod database;
 mod demo;
@@ -67,6 +68,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, ensure};
 use nix::fcntl::{Flock, FlockArg};
 
+pub use cargo::cargo;
 pub use demo::DemoImage;
 pub use disk::{DiskImage, large_disk_image, small_disk_image};
 pub use images::{SEEDED_IMAGE, SeededImage};

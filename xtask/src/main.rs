@@ -193,32 +193,10 @@ fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-/// A `cargo` command (the one running this task), without the variables cargo set about
-/// xtask's own crate when it ran it (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, …). Cargo reads a
-/// build script's `rerun-if-env-changed` variables from its own environment, and `ring`'s build
-/// script names those: inherited, a `cargo test` started here and one started from a shell (or
-/// by the end-to-end suite, which leaves them out too) would each compile `ring` and all that
-/// depends on it again.
+/// The cargo running this task, as the rest of xtask calls it.
 pub fn cargo() -> Command {
-    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    for (name, _) in std::env::vars_os() {
-        let own = name.to_string_lossy();
-        if own.starts_with("CARGO_PKG_") || CARGOS_OWN.contains(&own.as_ref()) {
-            cargo.env_remove(&name);
-        }
-    }
-    cargo
+    devcloud::cargo()
 }
-
-/// What cargo sets about the crate it runs, besides `CARGO_PKG_*`.
-const CARGOS_OWN: &[&str] = &[
-    "CARGO_MANIFEST_DIR",
-    "CARGO_MANIFEST_PATH",
-    "CARGO_MANIFEST_LINKS",
-    "CARGO_CRATE_NAME",
-    "CARGO_BIN_NAME",
-    "CARGO_PRIMARY_PACKAGE",
-];
 
 fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
     eprintln!("xtask: {what}");

@@ -583,35 +583,20 @@ pub fn glimpse_binary() -> std::path::PathBuf {
     BINARY.get_or_init(|| cargo_build_glimpse(&[], &[])).clone()
 }
 
-/// What cargo sets in a test's environment about the test's own crate, besides `CARGO_PKG_*`.
-const SET_BY_CARGO_FOR_TESTS: &[&str] = &[
-    "CARGO_MANIFEST_DIR",
-    "CARGO_MANIFEST_PATH",
-    "CARGO_MANIFEST_LINKS",
-    "CARGO_CRATE_NAME",
-    "CARGO_BIN_NAME",
-    "CARGO_PRIMARY_PACKAGE",
-    "CARGO_TARGET_TMPDIR",
-];
-
 /// Builds the `glimpse` executable with `features` (if it is not up to date) and says where it
 /// is, sharing what the suite's own `cargo test --workspace` compiled:
 /// - the same build: `cargo build -p glimpse` alone resolves other features (the workspace's
 ///   dev-dependencies widen some) and would compile the whole dependency tree again; every
-///   package and a test target (`devcloud`, which does not depend on Glimpse) resolve them as
-///   `cargo test --workspace` does;
-/// - the environment cargo gave this test process left out: cargo reads a build script's
-///   `rerun-if-env-changed` variables from its own environment, and `ring`'s names
-///   `CARGO_MANIFEST_DIR` and `CARGO_PKG_*`, so with this crate's values there `ring` and all
-///   that depends on it would be compiled again here, then again by the next `cargo test`.
+///   library (the UI's native build makes `syn` and `proc-macro2` ordinary ones) and a test
+///   target (`devcloud`, which does not depend on Glimpse) make cargo see the same build;
+/// - without the variables cargo gave this test process about its crate ([`devcloud::cargo`]).
 pub fn cargo_build_glimpse(
     features: &[&str],
     env: &[(&str, &std::path::Path)],
 ) -> std::path::PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let features: Vec<String> = features.iter().map(|f| format!("glimpse/{f}")).collect();
-    let mut command = std::process::Command::new(cargo);
+    let mut command = devcloud::cargo();
     command
         .current_dir(workspace)
         .args(["build", "--workspace", "--lib", "--bin", "glimpse"])
@@ -622,14 +607,7 @@ pub fn cargo_build_glimpse(
             vec!["--features".to_owned(), features.join(",")]
         })
         .envs(env.iter().copied())
-        .env_remove("OUT_DIR");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if SET_BY_CARGO_FOR_TESTS.iter().any(|set| name == *set) || name.starts_with("CARGO_PKG_") {
-            command.env_remove(&*name);
-        }
-    }
-    command.stderr(std::process::Stdio::inherit());
+        .stderr(std::process::Stdio::inherit());
     let out = command.output().expect("cargo runs");
     assert!(
         out.status.success(),
