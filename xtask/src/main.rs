@@ -13,6 +13,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Parser, Subcommand};
+use devcloud::cargo;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
@@ -191,11 +192,6 @@ fn workspace_root() -> PathBuf {
         .parent()
         .expect("xtask lives in the workspace")
         .to_owned()
-}
-
-/// The cargo running this task, as the rest of xtask calls it.
-pub fn cargo() -> Command {
-    devcloud::cargo()
 }
 
 fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {

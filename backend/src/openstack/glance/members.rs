@@ -32,7 +32,8 @@ impl Glance {
         listed: json::MemberStatus,
         turn: impl Future<Output = T> + Send + 'static,
     ) -> Option<Member> {
-        let ask = {
+        // Made only when Glance is to be asked: a remembered membership copies nothing.
+        let ask = || {
             let (glance, token) = (self.clone(), token.clone());
             let (image_id, member_id) = (image_id.to_owned(), member_id.to_owned());
             async move {
@@ -47,7 +48,7 @@ impl Glance {
                     .recall_or_ask(glance, image_id, member_id, listed, ask)
                     .await
             }
-            None => ask.await,
+            None => ask().await,
         }
     }
 

@@ -97,14 +97,14 @@ impl std::fmt::Debug for Memberships {
 impl Memberships {
     /// `member`'s membership of `image`, for a project whose own list gives it `listed`: as
     /// remembered if it still serves, else the answer of a question to Glance already in
-    /// flight, else `ask`'s (remembered for the next time).
+    /// flight, else the answer of the question `ask` makes (remembered for the next time).
     pub(super) async fn recall_or_ask<F>(
         &self,
         glance: &str,
         image: &str,
         member: &str,
         listed: json::MemberStatus,
-        ask: F,
+        ask: impl FnOnce() -> F,
     ) -> Option<Member>
     where
         F: Future<Output = Option<Member>> + Send + 'static,
@@ -125,7 +125,7 @@ impl Memberships {
                 }
                 None => {
                     metrics::inbox_membership("glance");
-                    let question = self.question(key.clone(), ask);
+                    let question = self.question(key.clone(), ask());
                     asking.retain(|_, q| q.upgrade().is_some());
                     if let Some(weak) = question.downgrade() {
                         asking.insert(key, weak);
@@ -218,7 +218,7 @@ mod tests {
 
     async fn recall(m: &Memberships, g: &Glance, image: &str, listed: json::MemberStatus) {
         let answer = g.ask(Some(member(image, listed)), Duration::ZERO);
-        let got = m.recall_or_ask(GLANCE, image, "p", listed, answer).await;
+        let got = m.recall_or_ask(GLANCE, image, "p", listed, || answer).await;
         assert_eq!(got.map(|m| m.status), Some(listed));
     }
 
@@ -238,14 +238,14 @@ mod tests {
         m.remember(GLANCE, &member("i", Pending));
         let other = g.ask(None, Duration::ZERO);
         assert!(
-            m.recall_or_ask("http://other/v2", "i", "p", Pending, other)
+            m.recall_or_ask("http://other/v2", "i", "p", Pending, || other)
                 .await
                 .is_none()
         );
         recall(&m, &g, "j", Pending).await;
         let q = g.ask(None, Duration::ZERO);
         assert!(
-            m.recall_or_ask(GLANCE, "i", "q", Pending, q)
+            m.recall_or_ask(GLANCE, "i", "q", Pending, || q)
                 .await
                 .is_none()
         );
@@ -268,14 +268,14 @@ mod tests {
         let (m, g) = (Memberships::default(), Glance::default());
         let slow = Duration::from_millis(50);
         let answers = futures::future::join_all(
-            (0..10).map(|_| m.recall_or_ask(GLANCE, "i", "p", Pending, g.ask(None, slow))),
+            (0..10).map(|_| m.recall_or_ask(GLANCE, "i", "p", Pending, || g.ask(None, slow))),
         )
         .await;
         assert!(answers.iter().all(Option::is_none));
         assert_eq!(g.asked(), 1, "one question, its failure shared");
         let answers = futures::future::join_all((0..10).map(|_| {
             let answer = g.ask(Some(member("i", Pending)), slow);
-            m.recall_or_ask(GLANCE, "i", "p", Pending, answer)
+            m.recall_or_ask(GLANCE, "i", "p", Pending, || answer)
         }))
         .await;
         assert!(answers.iter().all(Option::is_some));
@@ -289,13 +289,9 @@ mod tests {
     #[tokio::test]
     async fn a_question_whose_askers_all_went_away_is_asked_anew() {
         let (m, g) = (Memberships::default(), Glance::default());
-        let slow = m.recall_or_ask(
-            GLANCE,
-            "i",
-            "p",
-            Pending,
-            g.ask(None, Duration::from_secs(60)),
-        );
+        let slow = m.recall_or_ask(GLANCE, "i", "p", Pending, || {
+            g.ask(None, Duration::from_secs(60))
+        });
         assert!(futures::poll!(Box::pin(slow)).is_pending());
         recall(&m, &g, "i", Pending).await;
         assert_eq!(g.asked(), 2);
