@@ -54,7 +54,13 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     provide_location();
-    api::on_unauthenticated(move || state.session_lost());
+    api::on_unauthenticated(move |whole_session| {
+        if whole_session {
+            state.session_lost();
+        } else {
+            state.reload_session();
+        }
+    });
     spawn_local(async move {
         if let Ok(session) = api::get_session().await {
             state.set_session(session);

@@ -46,7 +46,8 @@ pub struct AppState {
     /// True once the first `GET /session` has answered.
     pub checked: RwSignal<bool>,
     pub region: RwSignal<String>,
-    /// Offers waiting for the current project's decision (None: not known yet).
+    /// Offers waiting for the current project's decision, or every project's of the session
+    /// when it holds several accounts (None: not known yet).
     pub pending: RwSignal<Option<usize>>,
     pub toasts: RwSignal<Vec<Toast>>,
     pub confirm: RwSignal<Option<Confirm>>,
@@ -81,8 +82,20 @@ impl AppState {
         }
     }
 
-    /// Takes a session answer: the CSRF token, projects and regions may all have changed.
+    /// Takes a session answer: the CSRF token, accounts, projects and regions may all have
+    /// changed, and accounts whose sign-in ended are told of.
     pub fn set_session(&self, session: Session) {
+        if !session.ended_accounts.is_empty() {
+            let names: Vec<&str> = session
+                .ended_accounts
+                .iter()
+                .map(|u| u.name.as_str())
+                .collect();
+            self.error(crate::i18n::tf(
+                Key::NavAccountEnded,
+                &[("names", &names.join(", "))],
+            ));
+        }
         let current = self.region.get_untracked();
         let region = if session.regions.contains(&current) {
             current
@@ -112,6 +125,24 @@ impl AppState {
         self.session.set(None);
         self.pending.set(None);
         self.confirm.set(None);
+    }
+
+    /// Only the active account left the session: the session as it is now, with a notice.
+    pub fn reload_session(&self) {
+        let state = *self;
+        spawn_local(async move {
+            match api::get_session().await {
+                Ok(session) => state.set_session(session),
+                Err(_) => state.session_lost(),
+            }
+        });
+    }
+
+    /// Whether the session holds several accounts: the inbox and its badge then cover every
+    /// project of every account.
+    pub fn several_accounts(&self) -> bool {
+        self.session
+            .with(|s| s.as_ref().is_some_and(|s| s.accounts.len() > 1))
     }
 
     pub fn signed_out(&self) {
@@ -146,11 +177,13 @@ impl AppState {
             return;
         }
         let state = *self;
+        let everywhere = untrack(|| self.several_accounts());
         spawn_local(async move {
             let result = api::list_images(
                 &scope.region,
                 OwnerFilter::Others,
                 Some(MemberStatusFilter::Pending),
+                everywhere,
             )
             .await;
             // Only if nothing changed meanwhile.

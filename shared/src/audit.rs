@@ -35,6 +35,11 @@ pub struct AccessRow {
     pub protected: bool,
     /// False when nobody in the audit can resolve the member id to a project: a likely typo.
     pub member_known: bool,
+    /// The session's account (its user name) whose project read this row.
+    // The web UI's matrix does not show it: not read there, for the wasm's size.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_by: Option<String>,
 }
 
 /// A project or region that could not be audited, and why.
@@ -44,6 +49,9 @@ pub struct AuditFailure {
     pub region: Option<String>,
     pub project_id: Option<String>,
     pub project_name: Option<String>,
+    /// The session's account (its user name) that tried to read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_by: Option<String>,
     pub error: ErrorBody,
 }
 

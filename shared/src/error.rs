@@ -105,13 +105,20 @@ pub enum ErrorCode {
     TooManyCopies,
     /// The copy was cancelled (its partial image deleted).
     CopyCancelled,
+    /// 401: the active account's sign-in ended (its token expired or was revoked); the
+    /// session goes on with its other accounts (`GET /session` says which is active now).
+    AccountEnded,
+    /// 409: that account is already in the session.
+    AccountInSession,
+    /// 409: the session holds as many accounts as it may (`limit`).
+    TooManyAccounts,
     #[serde(other)]
     Unknown,
 }
 
 impl ErrorCode {
     /// Every code a server can send (not `Unknown`): a UI has words for each.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::InvalidInput,
         Self::Unauthenticated,
         Self::MfaRequired,
@@ -137,6 +144,9 @@ impl ErrorCode {
         Self::ImportMethodUnavailable,
         Self::TooManyCopies,
         Self::CopyCancelled,
+        Self::AccountEnded,
+        Self::AccountInSession,
+        Self::TooManyAccounts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -166,6 +176,9 @@ impl ErrorCode {
             Self::ImportMethodUnavailable => "import_method_unavailable",
             Self::TooManyCopies => "too_many_copies",
             Self::CopyCancelled => "copy_cancelled",
+            Self::AccountEnded => "account_ended",
+            Self::AccountInSession => "account_in_session",
+            Self::TooManyAccounts => "too_many_accounts",
             Self::Unknown => "unknown",
         }
     }

@@ -143,6 +143,18 @@ pub struct Image {
     /// For a copy made by Glimpse: its source, `REGION/IMAGE_ID` ([`crate::COPIED_FROM`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<String>,
+    /// With `all_projects`: the session's project the image is offered to, and the account
+    /// that has it (accepting or rejecting it acts as that account, in that project).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered_to: Option<OfferedTo>,
+}
+
+/// Which of the session's projects an offer is for, and through which account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfferedTo {
+    pub project: crate::NamedRef,
+    pub account: crate::NamedRef,
 }
 
 /// One image with everything `openstack image show` shows.

@@ -89,11 +89,15 @@ pub struct PublicConfig {
 /// The web UI's languages, as `PublicConfig::languages` lists them.
 pub const LANGUAGES: [&str; 7] = ["en", "fr", "it", "pt", "pl", "es", "de"];
 
-/// The signed-in session, as `GET/POST /api/v1/session` and `PUT /api/v1/session/project`
-/// return it. The Keystone token itself stays on the server.
+/// The signed-in session, as `GET/POST /api/v1/session`, `PUT /api/v1/session/project` and
+/// `POST/DELETE /api/v1/session/accounts` return it. The Keystone tokens stay on the server.
+///
+/// A session holds one or more accounts (OpenStack users of the same Keystone), one of them
+/// active: `user`, `project`, `projects`, `regions` and `expires_at` are the active account's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
+    /// The active account's user.
     pub user: NamedRef,
     /// The project the session is scoped to: every image call acts as this project.
     pub project: NamedRef,
@@ -105,6 +109,22 @@ pub struct Session {
     pub expires_at: String,
     /// Send back as the `X-CSRF-Token` header on every POST, PUT, PATCH and DELETE.
     pub csrf_token: String,
+    /// Every account of the session, in the order added, the active one among them.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    /// Accounts that left the session on their own (their token expired or was revoked)
+    /// since the session was last answered: said once, for the user to be told.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ended_accounts: Vec<NamedRef>,
+}
+
+/// One account of a session: an OpenStack user, its projects, and the project it acts in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub user: NamedRef,
+    pub projects: Vec<NamedRef>,
+    pub active_project: NamedRef,
 }
 
 /// An id with its human name (users, projects).
@@ -115,10 +135,13 @@ pub struct NamedRef {
     pub name: String,
 }
 
-/// `PUT /api/v1/session/project`.
+/// `PUT /api/v1/session/project`: the project to act in, and the account to act as (the
+/// active one when absent). Switching to another account's project makes it the active one.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SwitchProject {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     pub project_id: String,
 }
 

@@ -70,12 +70,20 @@ pub struct Audit {
     pub glance_calls: Arc<Semaphore>,
     /// Glance endpoint by region.
     pub regions: Vec<(String, String)>,
-    /// The user's projects, each with its token or why there is none.
-    pub projects: Vec<(NamedRef, Result<Token, json::ErrorBody>)>,
+    /// Every project of every account of the session, each with its token or why there is
+    /// none.
+    pub projects: Vec<Viewpoint>,
     pub filter: RowFilter,
     /// Names the projects shared with, where it can.
     pub directory: Directory,
     pub order: Order,
+}
+
+/// One project to audit, as the account of the session that has it sees it.
+pub struct Viewpoint {
+    pub account: NamedRef,
+    pub project: NamedRef,
+    pub token: Result<Token, json::ErrorBody>,
 }
 
 /// The order rows come in.
@@ -134,18 +142,28 @@ impl Audit {
         let names: BTreeMap<String, String> = self
             .projects
             .iter()
-            .map(|(p, _)| (p.id.clone(), p.name.clone()))
+            .map(|v| (v.project.id.clone(), v.project.name.clone()))
             .collect();
 
         // Projects Keystone would not scope fail everywhere at once.
         let mut scoped = Vec::new();
-        for (project, token) in std::mem::take(&mut self.projects) {
+        for Viewpoint {
+            account,
+            project,
+            token,
+        } in std::mem::take(&mut self.projects)
+        {
             match token {
-                Ok(t) => scoped.push((project, t)),
+                Ok(t) => scoped.push((account, project, t)),
                 Err(body) => {
                     failures += 1;
-                    out.failure(None, Some(&project), Failure::Unscoped(body))
-                        .await;
+                    out.failure(
+                        None,
+                        Some(&project),
+                        Some(&account),
+                        Failure::Unscoped(body),
+                    )
+                    .await;
                 }
             }
         }
@@ -157,19 +175,27 @@ impl Audit {
                 Ok(glance) => glances.push((glance, self.bound())),
                 Err(e) => {
                     failures += 1;
-                    out.failure(Some(region), None, Failure::Endpoint(e)).await;
+                    out.failure(Some(region), None, None, Failure::Endpoint(e))
+                        .await;
                 }
             }
         }
         let mut phase1 = FuturesUnordered::new();
         for (glance, region_bound) in &glances {
-            for (project, token) in &scoped {
+            for (account, project, token) in &scoped {
                 progress.total.fetch_add(1, Ordering::Relaxed);
-                phase1.push(self.list_project(glance, project, token, region_bound, &progress));
+                phase1.push(self.list_project(
+                    glance,
+                    account,
+                    project,
+                    token,
+                    region_bound,
+                    &progress,
+                ));
             }
         }
         let mut listings = Vec::new();
-        while let Some((region, project, result)) = phase1.next().await {
+        while let Some((region, account, project, result)) = phase1.next().await {
             if !out.progress(&progress).await {
                 return;
             }
@@ -177,8 +203,13 @@ impl Audit {
                 Ok(listing) => listings.push(listing),
                 Err(e) => {
                     failures += 1;
-                    out.failure(Some(&region), Some(&project), Failure::Glance(e))
-                        .await;
+                    out.failure(
+                        Some(&region),
+                        Some(&project),
+                        Some(&account),
+                        Failure::Glance(e),
+                    )
+                    .await;
                 }
             }
         }
@@ -267,6 +298,7 @@ impl Audit {
                     out.failure(
                         Some(job.from.glance.region()),
                         Some(&job.from.project),
+                        Some(&job.from.account),
                         failure,
                     )
                     .await;
@@ -292,11 +324,12 @@ impl Audit {
     async fn list_project(
         &self,
         glance: &Glance,
+        account: &NamedRef,
         project: &NamedRef,
         token: &Token,
         region_bound: &Semaphore,
         progress: &Progress,
-    ) -> (String, NamedRef, Result<Listing, glance::Error>) {
+    ) -> (String, NamedRef, NamedRef, Result<Listing, glance::Error>) {
         let listed = {
             let _permits = (
                 region_bound.acquire().await,
@@ -317,6 +350,7 @@ impl Audit {
             Listing {
                 from: Arc::new(Lister {
                     glance: glance.clone(),
+                    account: account.clone(),
                     project: project.clone(),
                     token: token.clone(),
                 }),
@@ -324,7 +358,12 @@ impl Audit {
                 shared_with,
             }
         });
-        (glance.region().to_owned(), project.clone(), result)
+        (
+            glance.region().to_owned(),
+            account.clone(),
+            project.clone(),
+            result,
+        )
     }
 
     /// Phase 2 for one image, within the bound across audits (its region's is the stream's).
@@ -336,6 +375,7 @@ impl Audit {
         let _global = self.glance_calls.acquire().await;
         let Lister {
             glance,
+            account,
             project,
             token,
         } = &*job.from;
@@ -344,13 +384,13 @@ impl Audit {
             Side::Owner => glance.members(token, &job.image.id).await.map(|members| {
                 let mut rows: Vec<AccessRow> = members
                     .into_iter()
-                    .map(|m| context.row(region, &job.image, m))
+                    .map(|m| context.row(region, &job.image, m, account))
                     .collect();
                 rows.sort_by(|a, b| a.member_id.cmp(&b.member_id));
                 rows
             }),
             Side::Member => match glance.member(token, &job.image.id, &project.id).await {
-                Ok(m) => Ok(vec![context.row(region, &job.image, m)]),
+                Ok(m) => Ok(vec![context.row(region, &job.image, m, account)]),
                 // Removed while we looked: no access any more, no row.
                 Err(glance::Error::NotFound(_) | glance::Error::MemberNotFound) => Ok(Vec::new()),
                 Err(e) => Err(e),
@@ -381,6 +421,8 @@ enum Side {
 /// so that 10,000 jobs do not each hold a copy of the token and the endpoint.
 struct Lister {
     glance: Glance,
+    /// The session's account that lists.
+    account: NamedRef,
     project: NamedRef,
     token: Token,
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use json::{AccessRow, MemberStatus};
+use json::{AccessRow, MemberStatus, NamedRef};
 
 use crate::activity::Learned;
 use crate::directory::Directory;
@@ -38,7 +38,13 @@ pub(super) struct RowContext {
 }
 
 impl RowContext {
-    pub fn row(&self, region: &str, image: &glance::ImageBrief, m: glance::Member) -> AccessRow {
+    pub fn row(
+        &self,
+        region: &str,
+        image: &glance::ImageBrief,
+        m: glance::Member,
+        seen_by: &NamedRef,
+    ) -> AccessRow {
         let owner_id = image.owner.clone().unwrap_or_default();
         AccessRow {
             region: region.to_owned(),
@@ -56,6 +62,7 @@ impl RowContext {
             updated_at: m.updated_at,
             visibility: image.visibility,
             protected: image.protected,
+            seen_by: Some(seen_by.name.clone()),
         }
     }
 }
@@ -117,6 +124,7 @@ impl CsvRow for AccessRow {
         "status",
         "created_at",
         "updated_at",
+        "seen_by",
     ];
 
     fn cells(&self) -> Vec<Cow<'_, str>> {
@@ -131,6 +139,7 @@ impl CsvRow for AccessRow {
             self.status.as_str().into(),
             self.created_at.as_str().into(),
             self.updated_at.as_str().into(),
+            optional(&self.seen_by),
         ]
     }
 }

@@ -51,6 +51,7 @@ impl Sender {
         &self,
         region: Option<&str>,
         project: Option<&NamedRef>,
+        account: Option<&NamedRef>,
         f: Failure,
     ) {
         let message = AuditMessage::Failure {
@@ -58,6 +59,7 @@ impl Sender {
                 region: region.map(str::to_owned),
                 project_id: project.map(|p| p.id.clone()),
                 project_name: project.map(|p| p.name.clone()),
+                seen_by: account.map(|a| a.name.clone()),
                 error: (self.describe)(f),
             },
         };

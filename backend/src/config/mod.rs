@@ -91,6 +91,8 @@ pub struct Settings {
     pub session_key: Option<Secret>,
     /// A session unused this long (seconds) ends; it also ends with its Keystone token.
     pub session_idle_secs: u64,
+    /// OpenStack accounts one browser session may hold at once (at least 1).
+    pub accounts_per_session: usize,
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. A
     /// request from anywhere else is taken to come from its peer address, whatever it says.
     pub trusted_proxies: Vec<String>,
@@ -165,6 +167,7 @@ impl Default for Settings {
             session_store: None,
             session_key: None,
             session_idle_secs: 30 * 60,
+            accounts_per_session: 10,
             trusted_proxies: Vec::new(),
             sign_in_per_address: 30,
             sign_in_per_user: 5,
@@ -241,6 +244,7 @@ pub struct Config {
     pub reconcile_credential: Option<ApplicationCredential>,
     pub session_key: Option<SessionKey>,
     pub session_idle: Duration,
+    pub accounts_per_session: usize,
     pub trusted_proxies: Vec<IpNet>,
     pub sign_in_limits: SignInLimits,
     pub audit_snapshots_keep: u32,
@@ -386,6 +390,7 @@ impl Config {
             session_store: settings.session_store,
             session_key,
             session_idle: Duration::from_secs(settings.session_idle_secs.max(1)),
+            accounts_per_session: settings.accounts_per_session.max(1),
             trusted_proxies,
             sign_in_limits: SignInLimits {
                 per_address: at_least_one(settings.sign_in_per_address),

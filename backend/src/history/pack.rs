@@ -130,6 +130,7 @@ pub fn unpack(bytes: &[u8]) -> Result<Vec<AccessRow>, Unreadable> {
                 visibility: parse_visibility(&visibility)?,
                 protected: r[7] != 0,
                 member_known: true,
+                seen_by: None,
             })
         })
         .collect()
@@ -168,6 +169,7 @@ pub(crate) mod tests {
             visibility: Visibility::Shared,
             protected: false,
             member_known: true,
+            seen_by: None,
         }
     }
 

@@ -87,7 +87,7 @@ async fn events(
     filter
         .validate()
         .map_err(|e| Error::invalid(e.field, format!("Bad filter {e}.")))?;
-    let visible: Vec<String> = user.data.projects.iter().map(|p| p.id.clone()).collect();
+    let visible = user.visible_projects();
     let list = app.activity.query(&filter, &visible).await?;
     match format.format {
         Format::Json => Ok(Json(list).into_response()),

@@ -76,7 +76,7 @@ async fn start(
     let source = user.glance(&app, q.region.as_deref())?;
     let target = user.glance(&app, Some(&body.target_region))?;
     let actor = Actor {
-        user: user.data.user.clone(),
+        user: user.account().user.clone(),
         project: user.project().clone(),
         token: user.token().clone(),
         request_id: user.request_id.clone(),

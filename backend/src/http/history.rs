@@ -39,7 +39,7 @@ async fn snapshots(
     State(app): State<AppState>,
     user: CurrentUser,
 ) -> Result<Json<json::SnapshotList>> {
-    let snapshots = app.history.snapshots(&user.data.user.id).await?;
+    let snapshots = app.history.snapshots(&user.account().user.id).await?;
     Ok(Json(json::SnapshotList { snapshots }))
 }
 
@@ -86,10 +86,10 @@ async fn changes(
     user: CurrentUser,
     Query(q): Query<ChangesQuery>,
 ) -> Result<Response> {
-    let visible: Vec<String> = user.data.projects.iter().map(|p| p.id.clone()).collect();
+    let visible = user.visible_projects();
     let changes = app
         .history
-        .changes(&user.data.user.id, q.from, q.to, &visible)
+        .changes(&user.account().user.id, q.from, q.to, &visible)
         .await?;
     match q.format {
         Format::Json => Ok(Json(changes).into_response()),

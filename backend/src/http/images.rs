@@ -1,10 +1,9 @@
 //! `/images`: the current project's view of images in one region.
 
 use axum::extract::State;
-use futures::future::try_join_all;
-use futures::{StreamExt, stream};
 use json::{MemberStatus, MemberStatusFilter, OwnerFilter, Visibility};
 use serde::Deserialize;
+use tower_sessions::Session;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -12,7 +11,7 @@ use utoipa_axum::routes;
 use super::error::{Error, Result};
 use super::extract::{Json, Path, Query};
 use super::session::CurrentUser;
-use super::{AppState, changes_by};
+use super::{AppState, changes_by, inbox};
 use crate::openstack::glance::{self, ImageChanges, ImageQuery};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,6 +40,10 @@ struct ListQuery {
     #[serde(default)]
     #[param(inline)]
     member_status: MemberStatusFilter,
+    /// With `others`: the offers to every project of every account of the session, each
+    /// with `offered_to`, rather than to the current project only.
+    #[serde(default)]
+    all_projects: bool,
 }
 
 /// Checks an image id from the path before it goes anywhere near Glance.
@@ -75,9 +78,16 @@ pub fn image_id(id: &str) -> Result<&str> {
 )]
 async fn list(
     State(app): State<AppState>,
-    user: CurrentUser,
+    session: Session,
+    mut user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<json::ImageList>> {
+    if q.all_projects && q.owner != OwnerFilter::Others {
+        return Err(Error::invalid(
+            "all_projects",
+            "all_projects lists the images offered to the session's projects: it goes with owner=others.",
+        ));
+    }
     let glance = user.glance(&app, q.region.as_deref())?;
     let project = user.project().id.clone();
     let mut images = Vec::new();
@@ -105,77 +115,21 @@ async fn list(
     }
 
     if matches!(q.owner, OwnerFilter::Others | OwnerFilter::All) {
-        // Glance does not say which status a listed shared image has for us, so ask once per
-        // status (concurrently) and tag what comes back.
         let statuses: Vec<MemberStatus> = match q.member_status {
             MemberStatusFilter::Pending => vec![MemberStatus::Pending],
             MemberStatusFilter::Accepted => vec![MemberStatus::Accepted],
             MemberStatusFilter::Rejected => vec![MemberStatus::Rejected],
             MemberStatusFilter::All => MemberStatus::ALL.to_vec(),
         };
-        let lists = try_join_all(statuses.iter().map(|status| {
-            let query = ImageQuery {
-                visibility: Some(Visibility::Shared),
-                member_status: Some((*status).into()),
-                ..ImageQuery::default()
-            };
-            let glance = glance.clone();
-            let token = user.token().clone();
-            async move { glance.list_images(&token, &query).await }
-        }))
-        .await?;
-        let offered: Vec<(glance::Image, MemberStatus)> = statuses
-            .into_iter()
-            .zip(lists)
-            .flat_map(|(status, list)| list.into_iter().map(move |i| (i, status)))
-            .filter(|(image, _)| image.owner.as_deref() != Some(project.as_str()))
-            .collect();
-        // The membership itself says since when: remembered while the list gives it the same
-        // status, otherwise asked of Glance (concurrently, bounded across requests).
-        let wanted: Vec<(String, MemberStatus)> = offered
-            .iter()
-            .map(|(image, status)| (image.id.clone(), *status))
-            .collect();
-        let memberships: Vec<Option<glance::Member>> = stream::iter(wanted)
-            .map(|(id, status)| {
-                // Never closed, so a permit always comes.
-                let turn = app.fan_out_glance_calls.clone().acquire_owned();
-                let (glance, token, project) = (&glance, user.token(), &project);
-                async move {
-                    glance
-                        .listed_member(token, &id, project, status, turn)
-                        .await
-                }
-            })
-            .buffered(app.config.concurrency)
-            .collect()
-            .await;
-        // The owner of an image offered to the project is related to it: named where the
-        // directory can.
-        let learned = app
-            .directory
-            .names(
-                offered
-                    .iter()
-                    .filter_map(|(image, _)| image.owner.clone())
-                    .filter(|owner| user.project_name(owner).is_none())
-                    .collect(),
-            )
-            .await;
-        for ((image, status), membership) in offered.into_iter().zip(memberships) {
-            let mut summary = summary(&user, image, Some(status));
-            if summary.owner_name.is_none()
-                && let Some(l) = summary.owner.as_ref().and_then(|o| learned.get(o))
-            {
-                summary.owner_name = Some(l.name.clone());
-                summary.owner_name_seen = Some(l.last_seen.clone());
-            }
-            if let Some(m) = membership {
-                summary.member_status = Some(m.status);
-                summary.member_created_at = Some(m.created_at);
-                summary.member_updated_at = Some(m.updated_at);
-            }
-            images.push(summary);
+        if q.all_projects {
+            let offered =
+                inbox::offers_everywhere(&app, &session, &mut user, q.region.as_deref(), &statuses)
+                    .await?;
+            images.extend(offered);
+        } else {
+            let offered =
+                inbox::offers(&app, &user, &glance, user.token(), &project, &statuses).await?;
+            images.extend(offered);
         }
     }
     Ok(Json(json::ImageList { images }))
@@ -285,7 +239,7 @@ async fn update(
     Ok(Json(detail(&user, image)))
 }
 
-fn summary(
+pub(super) fn summary(
     user: &CurrentUser,
     image: glance::Image,
     member_status: Option<MemberStatus>,
@@ -311,6 +265,7 @@ fn summary(
         member_status,
         member_created_at: None,
         member_updated_at: None,
+        offered_to: None,
     }
 }
 

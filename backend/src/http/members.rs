@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,7 +15,7 @@ use super::extract::{Json, Path, Query};
 use super::images::{RegionQuery, image_id};
 use super::session::CurrentUser;
 use super::{AppState, changes_by};
-use crate::changes;
+use crate::changes::{self, Actor, Changes};
 use crate::openstack::glance::{self, Glance};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -304,50 +305,54 @@ async fn remove(
 )]
 async fn decide(
     State(app): State<AppState>,
-    user: CurrentUser,
+    session: Session,
+    mut user: CurrentUser,
     Path((id, member_id)): Path<(String, String)>,
     Query(q): Query<RegionQuery>,
     Json(body): Json<json::MemberDecision>,
 ) -> Result<Json<json::Member>> {
     let id = image_id(&id)?;
     let member_id = project_id("member_id", &member_id)?;
-    let glance = user.glance(&app, q.region.as_deref())?;
-    let decided = changes_by(&app, &user, glance.clone())
+    // The member project decides, as whichever account of the session has it.
+    let Some((actor, glance)) = user
+        .acting_in(&app, &session, member_id, q.region.as_deref())
+        .await?
+    else {
+        return Err(Error::Forbidden(format!(
+            "You can only decide for your own projects; no account of this session is in project {}.",
+            user.project_name(member_id)
+                .unwrap_or_else(|| member_id.to_owned())
+        )));
+    };
+    let project = actor.project.clone();
+    let decided = Changes::new(app.activity.clone(), glance.clone(), actor.clone())
         .decide(id, member_id, body.status)
         .await;
     let m = match decided {
         Ok(m) => m,
-        Err(changes::Error::NotOwnMembership) => {
-            return Err(Error::Forbidden(format!(
-                "You can only decide for the current project ({}); switch to project {} to decide for it.",
-                user.project().name,
-                user.project_name(member_id)
-                    .unwrap_or_else(|| member_id.to_owned())
-            )));
-        }
         Err(changes::Error::Glance(glance::Error::PolicyRefused { .. })) => {
-            return Err(refusal_to_decide(&glance, &user, id).await);
+            return Err(refusal_to_decide(&glance, &actor, id).await);
         }
         Err(changes::Error::Glance(glance::Error::MemberNotFound)) => {
             return Err(Error::NotFound(format!(
                 "This image is not shared with project {}.",
-                user.project().name
+                project.name
             )));
         }
         Err(e) => return Err(e.into()),
     };
-    tracing::info!(image = id, status = %body.status, "member status set");
+    tracing::info!(image = id, status = %body.status, user = %actor.user.name, "member status set");
     Ok(Json(member(&user, m)))
 }
 
 /// Glance refuses both the owner and a read-only member with the same words; tell them apart.
-async fn refusal_to_decide(glance: &Glance, user: &CurrentUser, image_id: &str) -> Error {
+async fn refusal_to_decide(glance: &Glance, actor: &Actor, image_id: &str) -> Error {
     let owner = glance
-        .image(user.token(), image_id)
+        .image(&actor.token, image_id)
         .await
         .ok()
         .and_then(|i| i.owner);
-    if owner.as_deref() == Some(user.project().id.as_str()) {
+    if owner.as_deref() == Some(actor.project.id.as_str()) {
         Error::Forbidden(
             "The owner cannot accept or reject its own image: only the member project decides."
                 .into(),
@@ -355,7 +360,7 @@ async fn refusal_to_decide(glance: &Glance, user: &CurrentUser, image_id: &str) 
     } else {
         Error::Forbidden(format!(
             "Your role in project {} does not allow accepting or rejecting shared images (a reader role is read-only).",
-            user.project().name
+            actor.project.name
         ))
     }
 }

@@ -11,6 +11,7 @@ mod extract;
 mod health;
 mod history;
 mod images;
+mod inbox;
 mod members;
 pub mod metrics;
 mod openapi;
@@ -32,7 +33,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::activity::ActivityLog;
 use crate::audit::Running;
-use crate::changes::{Actor, Changes};
+use crate::changes::Changes;
 use crate::config::Config;
 use crate::copies::Copies;
 use crate::directory::Directory;
@@ -133,13 +134,7 @@ impl AppState {
 
 /// The write path for this user, in `glance`'s region.
 fn changes_by(app: &AppState, user: &CurrentUser, glance: Glance) -> Changes {
-    let actor = Actor {
-        user: user.data.user.clone(),
-        project: user.project().clone(),
-        token: user.token().clone(),
-        request_id: user.request_id.clone(),
-    };
-    Changes::new(app.activity.clone(), glance, actor)
+    Changes::new(app.activity.clone(), glance, user.actor())
 }
 
 /// Ends a request that takes longer than `request_timeout` with a 504 the UI can word. The

@@ -28,6 +28,7 @@ fn row(region: &str, image: &str, member: &str, status: MemberStatus) -> AccessR
         visibility: Visibility::Shared,
         protected: false,
         member_known: true,
+        seen_by: None,
     }
 }
 
@@ -78,6 +79,7 @@ pub async fn snapshots_and_retention(url: String) {
         region: Some("RegionTwo".into()),
         project_id: None,
         project_name: None,
+        seen_by: None,
         error: json::ErrorBody::new(json::ErrorCode::UpstreamUnavailable, "down"),
     };
     let second = history

@@ -89,13 +89,17 @@ impl ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Told of a 401: true when the whole session ended, false when only its active account did.
+type SessionHook = dyn Fn(bool);
+
 thread_local! {
     static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
-    static ON_UNAUTHENTICATED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+    static ON_UNAUTHENTICATED: RefCell<Option<Box<SessionHook>>> = const { RefCell::new(None) };
 }
 
-/// Sets what to do when the server says the session is gone (401).
-pub fn on_unauthenticated(hook: impl Fn() + 'static) {
+/// Sets what to do when the server says the session is gone (401), or that only its active
+/// account left it (`account_ended`: the session goes on with its other accounts).
+pub fn on_unauthenticated(hook: impl Fn(bool) + 'static) {
     ON_UNAUTHENTICATED.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
 }
 
@@ -169,10 +173,13 @@ fn error_of(status: u16, text: &str, hook_on_401: bool) -> ApiError {
         .map(|a| a.error);
     let error = ApiError::new(status.max(1), body);
     if status == 401 && hook_on_401 {
-        forget();
+        let whole_session = !error.is(ErrorCode::AccountEnded);
+        if whole_session {
+            forget();
+        }
         ON_UNAUTHENTICATED.with(|h| {
             if let Some(hook) = h.borrow().as_ref() {
-                hook();
+                hook(whole_session);
             }
         });
     }
@@ -252,9 +259,11 @@ pub enum SignInStep {
     Passcode(Passcode),
 }
 
-/// `POST /api/v1/session`, or `POST /api/v1/session/totp` for the passcode.
-pub async fn sign_in(step: &SignInStep) -> ApiResult<Session> {
+/// `POST /api/v1/session` (`POST /api/v1/session/accounts` when `adding` an account to the
+/// session), or `POST /api/v1/session/totp` for the passcode.
+pub async fn sign_in(step: &SignInStep, adding: bool) -> ApiResult<Session> {
     let (path, body) = match step {
+        SignInStep::Credentials(c) if adding => ("/session/accounts", json_body(c)),
         SignInStep::Credentials(c) => ("/session", json_body(c)),
         SignInStep::Passcode(p) => ("/session/totp", json_body(p)),
     };
@@ -285,13 +294,34 @@ pub async fn sign_out() -> ApiResult<()> {
     result.map(|_| ())
 }
 
-pub async fn switch_project(project_id: &str) -> ApiResult<Session> {
+/// `PUT /api/v1/session/project`: `project_id` as the account `user_id`.
+pub async fn switch_project(user_id: &str, project_id: &str) -> ApiResult<Session> {
     let body = json_body(&SwitchProject {
+        user_id: Some(user_id.to_owned()),
         project_id: project_id.to_owned(),
     });
     let session: Session = call("PUT", "/session/project", body).await?;
     remember(&session);
     Ok(session)
+}
+
+/// `DELETE /api/v1/session/accounts/{user_id}`: the session without that account, or None
+/// when it was the last one (signed out).
+pub async fn remove_account(user_id: &str) -> ApiResult<Option<Session>> {
+    let (status, text) = send(
+        "DELETE",
+        &format!("/session/accounts/{}", enc(user_id)),
+        Body::None,
+        true,
+    )
+    .await?;
+    if status == 204 {
+        forget();
+        return Ok(None);
+    }
+    let session: Session = serde_json::from_str(&text).map_err(|_| ApiError::unreadable(status))?;
+    remember(&session);
+    Ok(Some(session))
 }
 
 // ---------------------------------------------------------------------------------- images
@@ -313,10 +343,12 @@ fn member_status_str(status: MemberStatusFilter) -> &'static str {
     }
 }
 
+/// `GET /api/v1/images`; with `all_projects`, the offers to every project of every account.
 pub async fn list_images(
     region: &str,
     owner: OwnerFilter,
     member_status: Option<MemberStatusFilter>,
+    all_projects: bool,
 ) -> ApiResult<ImageList> {
     let mut path = format!(
         "/images?{}&owner={}",
@@ -326,6 +358,9 @@ pub async fn list_images(
     if let Some(status) = member_status {
         path.push_str("&member_status=");
         path.push_str(member_status_str(status));
+    }
+    if all_projects {
+        path.push_str("&all_projects=true");
     }
     call("GET", &path, Body::None).await
 }
@@ -401,6 +436,7 @@ impl From<FlatDetail> for ImageDetail {
                 member_created_at: f.member_created_at,
                 member_updated_at: f.member_updated_at,
                 copied_from: f.copied_from,
+                offered_to: None,
             },
             container_format: f.container_format,
             checksum: f.checksum,
@@ -503,6 +539,7 @@ mod tests {
                 member_created_at: Some("2025-01-03T00:00:00Z".into()),
                 member_updated_at: None,
                 copied_from: Some("RegionTwo/x".into()),
+                offered_to: None,
             },
             container_format: Some("bare".into()),
             checksum: None,
@@ -548,6 +585,7 @@ mod tests {
             visibility: Visibility::Shared,
             protected: false,
             member_known: true,
+            seen_by: None,
         };
         let messages = [
             AuditMessage::Progress { done: 2, total: 5 },
@@ -558,6 +596,7 @@ mod tests {
                     region: Some("RegionTwo".into()),
                     project_id: None,
                     project_name: None,
+                    seen_by: None,
                     error: ErrorBody::new(json::ErrorCode::UpstreamUnavailable, "down"),
                 },
             },

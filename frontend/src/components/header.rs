@@ -21,15 +21,28 @@ pub fn Header() -> impl IntoView {
             .session
             .with(|s| s.as_ref().map(|s| s.project.id.clone()).unwrap_or_default())
     });
+    // "alice · project-a": who acts, and where.
+    let acting = move || {
+        state.session.with(|s| {
+            s.as_ref()
+                .map(|s| format!("{} \u{b7} {}", s.user.name, s.project.name))
+                .unwrap_or_default()
+        })
+    };
+    let user_id = move || {
+        state
+            .session
+            .with(|s| s.as_ref().map(|s| s.user.id.clone()).unwrap_or_default())
+    };
     let user_name = move || {
         state
             .session
             .with(|s| s.as_ref().map(|s| s.user.name.clone()).unwrap_or_default())
     };
-    let projects = move || {
+    let accounts = move || {
         state
             .session
-            .with(|s| s.as_ref().map(|s| s.projects.clone()).unwrap_or_default())
+            .with(|s| s.as_ref().map(|s| s.accounts.clone()).unwrap_or_default())
     };
     let regions = move || {
         state
@@ -38,14 +51,21 @@ pub fn Header() -> impl IntoView {
     };
 
     let switch = change();
+    // Each option is "USER_ID PROJECT_ID": a project of one of the session's accounts.
     let on_project = move |ev: leptos::ev::Event| {
-        let id = event_target_value(&ev);
-        if id == project_id.get_untracked() || id.is_empty() {
+        let value = event_target_value(&ev);
+        let Some((user, id)) = value
+            .split_once(' ')
+            .map(|(u, p)| (u.to_owned(), p.to_owned()))
+        else {
+            return;
+        };
+        if id == project_id.get_untracked() && user == user_id() {
             return;
         }
         let on_detail = matches!(location.route.get_untracked(), Route::Image(_));
         switch.run(async move {
-            match api::switch_project(&id).await {
+            match api::switch_project(&user, &id).await {
                 Ok(session) => {
                     let name = session.project.name.clone();
                     state.set_session(session);
@@ -69,6 +89,25 @@ pub fn Header() -> impl IntoView {
     };
 
     let sign_out = change();
+    // Signs the active account out of the session, the others staying.
+    let sign_out_one = move |_| {
+        let user = user_id();
+        let name = user_name();
+        sign_out.run(async move {
+            match api::remove_account(&user).await {
+                Ok(Some(session)) => {
+                    state.set_session(session);
+                    state.success(tf(Key::NavAccountSignedOut, &[("name", &name)]));
+                    navigate(&Route::MyImages.href());
+                }
+                _ => {
+                    state.signed_out();
+                    navigate(&Route::SignIn.href());
+                }
+            }
+            Ok(())
+        })
+    };
 
     let pending = move || state.pending.get().filter(|n| *n > 0);
     let my_images = Route::MyImages.href();
@@ -106,8 +145,21 @@ pub fn Header() -> impl IntoView {
                 </nav>
                 <div class="user">
                     <span class="user-name" title=tr(Key::NavSignedInAs)>
-                        {user_name}
+                        {acting}
                     </span>
+                    <Link href=Route::SignIn.with_query("add=1") class="btn btn-quiet">
+                        {tr(Key::NavAddAccount)}
+                    </Link>
+                    <Show when=move || state.several_accounts()>
+                        <button
+                            type="button"
+                            class="btn btn-quiet"
+                            prop:disabled=move || sign_out.pending().get()
+                            on:click=sign_out_one
+                        >
+                            {move || tf(Key::NavSignOutAccount, &[("name", &user_name())])}
+                        </button>
+                    </Show>
                     <button
                         type="button"
                         class="btn btn-quiet"
@@ -133,16 +185,30 @@ pub fn Header() -> impl IntoView {
                         on:change=on_project
                         prop:disabled=move || switch.pending().get()
                     >
+                        // One group per account when there are several.
                         {move || {
-                            let current = project_id.get();
-                            projects()
+                            let (current, me) = (project_id.get(), user_id());
+                            let accounts = accounts();
+                            let grouped = accounts.len() > 1;
+                            accounts
                                 .into_iter()
-                                .map(|p| {
-                                    let selected = p.id == current;
-                                    view! {
-                                        <option value=p.id.clone() selected=selected>
-                                            {p.name}
-                                        </option>
+                                .map(|a| {
+                                    let options = a
+                                        .projects
+                                        .into_iter()
+                                        .map(|p| {
+                                            let selected = p.id == current && a.user.id == me;
+                                            view! {
+                                                <option value=format!("{} {}", a.user.id, p.id) selected=selected>
+                                                    {p.name}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view();
+                                    if grouped {
+                                        view! { <optgroup label=a.user.name>{options}</optgroup> }.into_any()
+                                    } else {
+                                        options.into_any()
                                     }
                                 })
                                 .collect_view()

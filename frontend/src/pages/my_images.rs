@@ -27,7 +27,7 @@ pub fn MyImagesPage() -> impl IntoView {
         let scope = state.scope();
         async move {
             let scope = scope.ok_or_else(no_session)?;
-            let list = api::list_images(&scope.region, OwnerFilter::Me, None).await?;
+            let list = api::list_images(&scope.region, OwnerFilter::Me, None, false).await?;
             Ok::<_, ApiError>((scope, list.images))
         }
     });

@@ -7,31 +7,8 @@ use devcloud::{DevCloud, Service};
 use json::{AccessChanges, ChangedField, SnapshotList};
 use reqwest::StatusCode;
 
-use crate::harness::{Client, OpenStack, cloud, project_id, service, spawn_app_exclusive, unique};
-
-/// Runs the real `openstack` CLI of the dev cloud's venv as one of its clouds.yaml clouds.
-async fn openstack(which: &str, args: &[&str]) {
-    let os_cloud = which.to_owned();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let out = tokio::task::spawn_blocking(move || {
-        let cloud = cloud();
-        std::process::Command::new(cloud.venv().join("bin/openstack"))
-            .env("OS_CLIENT_CONFIG_FILE", cloud.clouds_yaml_path())
-            .arg("--os-cloud")
-            .arg(&os_cloud)
-            .args(&args)
-            .output()
-            .expect("the openstack CLI runs")
-    })
-    .await
-    .expect("join");
-    assert!(
-        out.status.success(),
-        "openstack --os-cloud {which}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::cli::openstack;
+use crate::harness::{Client, OpenStack, project_id, service, spawn_app_exclusive, unique};
 
 /// Runs a whole audit (stored as a snapshot); returns the new snapshot's id.
 async fn audit(client: &Client) -> i64 {

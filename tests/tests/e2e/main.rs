@@ -1,10 +1,12 @@
 //! Glimpse end to end: the real server against a real Keystone and Glance (and, for the UI,
 //! a real browser). One test binary, one dev cloud shared by every test.
 
+mod cli;
 mod fakes;
 mod harness;
 mod nginx;
 
+mod accounts;
 mod audit;
 mod audit_bounds;
 mod base_path;

@@ -28,37 +28,58 @@ pub fn session_id(reply: &Reply) -> Id {
     Id::from_str(value).expect("a session id")
 }
 
-/// The Keystone tokens a session holds.
+/// The Keystone tokens an account of a session holds.
 #[derive(Debug)]
 pub struct Held {
-    /// The current project's.
+    /// The account's current project's.
     pub own: String,
-    /// Those cached for the user's other projects (the audit's).
+    /// Those cached for the account's other projects (the audit's).
     pub cached: Vec<String>,
     /// The token signed in with, once a project switch replaced it.
     pub root: Option<String>,
 }
 
+/// The tokens of the session's active account.
 pub async fn held_tokens(app: &TestApp, id: &Id) -> Held {
+    let (accounts, active) = held_by_account(app, id).await;
+    accounts
+        .into_iter()
+        .nth(active)
+        .map(|(_, held)| held)
+        .expect("an active account")
+}
+
+/// The tokens of each account of a session, by user name, and which is active.
+pub async fn held_by_account(app: &TestApp, id: &Id) -> (Vec<(String, Held)>, usize) {
     let record = app
         .sessions
         .load(id)
         .await
         .expect("the store answers")
         .expect("the session is stored");
-    let user = &record.data["glimpse.user"];
-    Held {
-        own: user["token"].as_str().expect("a token").to_owned(),
-        cached: user["project_tokens"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t["token"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        root: user["root"].as_str().map(str::to_owned),
-    }
+    let session = &record.data["glimpse.accounts"];
+    let accounts = session["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| {
+            let held = Held {
+                own: a["token"].as_str().expect("a token").to_owned(),
+                cached: a["project_tokens"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t["token"].as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                root: a["root"].as_str().map(str::to_owned),
+            };
+            (a["user"]["name"].as_str().expect("a name").to_owned(), held)
+        })
+        .collect();
+    let active = session["active"].as_u64().expect("active") as usize;
+    (accounts, active)
 }
 
 /// Whether Keystone still accepts a token (`GET /v3/auth/tokens`: 200, or 404 once revoked).

@@ -93,6 +93,7 @@ fn paced(
                     region: None,
                     project_id: None,
                     project_name: None,
+                    seen_by: None,
                     error: error.body(),
                 };
                 Some((Paced::Stopped { failure, rows: st.rows, failures: st.failures }, None))
@@ -327,6 +328,7 @@ mod tests {
             visibility: Visibility::Shared,
             protected: i.is_multiple_of(3),
             member_known: true,
+            seen_by: None,
         }
     }
 
@@ -338,6 +340,7 @@ mod tests {
             region: Some(region.into()),
             project_id: None,
             project_name: None,
+            seen_by: None,
             error: Error::UpstreamUnavailable("down".into()).body(),
         };
         let mut paced = Vec::new();

@@ -23,7 +23,7 @@ use super::AppState;
 use super::error::{Error, Result};
 use super::extract::Query;
 use super::session::CurrentUser;
-use crate::audit::{Audit, Order, RowFilter};
+use crate::audit::{Audit, Order, RowFilter, Viewpoint};
 use crate::history::{History, Recorder};
 
 /// How long a new audit waits for the session's running one to end (its client just left,
@@ -103,11 +103,16 @@ async fn access(
         .claim(key.to_string(), CLAIM_PATIENCE)
         .await
         .ok_or(Error::AuditRunning)?;
-    let projects: Vec<_> = user
+    // Every project of every account of the session.
+    let projects: Vec<Viewpoint> = user
         .project_tokens(&app, &session)
         .await?
         .into_iter()
-        .map(|(project, token)| (project, token.map_err(|e| e.body())))
+        .map(|access| Viewpoint {
+            account: access.account,
+            project: access.project,
+            token: access.token.map_err(|e| e.body()),
+        })
         .collect();
     // Only a whole audit (every row of its regions) is a snapshot: a filtered one compared
     // with it would show every row it left out as removed.
@@ -115,9 +120,9 @@ async fn access(
     let recording = whole.then(|| Recording {
         history: app.history.clone(),
         recorder: Recorder::new(
-            user.data.user.id.clone(),
+            user.account().user.id.clone(),
             regions.iter().map(|(r, _)| r.clone()).collect(),
-            projects.iter().map(|(p, _)| p.clone()).collect(),
+            projects.iter().map(|v| v.project.clone()).collect(),
         ),
     });
     let messages = Audit {

@@ -36,6 +36,15 @@ pub enum Error {
     /// A wrong second factor: the receipt stays usable, so the session is kept.
     #[error("{0}")]
     WrongPasscode(String),
+    /// The active account's sign-in ended; the session goes on with its other accounts.
+    #[error("{0}")]
+    AccountEnded(String),
+    /// That account is already in the session.
+    #[error("{0}")]
+    AccountInSession(String),
+    /// The session holds `limit` accounts, the most it may.
+    #[error("This session already holds {limit} accounts, the most it may: remove one first.")]
+    TooManyAccounts { limit: usize },
     #[error("missing or wrong X-CSRF-Token header: reload the page and try again")]
     Csrf,
     #[error("{0}")]
@@ -101,9 +110,11 @@ impl Error {
         match self {
             Self::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             Self::UnreadableBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthenticated(_) | Self::MfaRequired { .. } | Self::WrongPasscode(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::Unauthenticated(_)
+            | Self::MfaRequired { .. }
+            | Self::WrongPasscode(_)
+            | Self::AccountEnded(_) => StatusCode::UNAUTHORIZED,
+            Self::AccountInSession(_) | Self::TooManyAccounts { .. } => StatusCode::CONFLICT,
             Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::ImageNotShared(_) | Self::AlreadyMember(_) | Self::AuditRunning => {
@@ -134,6 +145,9 @@ impl Error {
             Self::InvalidInput { .. } | Self::UnreadableBody(_) => ErrorCode::InvalidInput,
             Self::Unauthenticated(_) | Self::WrongPasscode(_) => ErrorCode::Unauthenticated,
             Self::MfaRequired { .. } => ErrorCode::MfaRequired,
+            Self::AccountEnded(_) => ErrorCode::AccountEnded,
+            Self::AccountInSession(_) => ErrorCode::AccountInSession,
+            Self::TooManyAccounts { .. } => ErrorCode::TooManyAccounts,
             Self::Csrf => ErrorCode::Csrf,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
@@ -169,15 +183,27 @@ impl Error {
             }
             Self::RateLimited { retry_after, .. } => body.retry_after = Some(*retry_after),
             Self::MfaRequired { methods, .. } => body.methods = Some(methods.clone()),
+            Self::TooManyAccounts { limit } => body.limit = Some(*limit as u64),
             _ => {}
         }
         body
     }
 
     /// A 401 that leaves the session as it is, since it holds a sign-in half done (a
-    /// receipt waiting for its passcode); every other 401 ends the session.
+    /// receipt waiting for its passcode) or other accounts that go on; every other 401 ends
+    /// the session.
     pub fn keeps_session(&self) -> bool {
-        matches!(self, Self::MfaRequired { .. } | Self::WrongPasscode(_))
+        matches!(
+            self,
+            Self::MfaRequired { .. } | Self::WrongPasscode(_) | Self::AccountEnded(_)
+        )
+    }
+
+    /// The active account left the session (its token expired or was revoked), others stay.
+    pub fn account_ended(user: &str) -> Self {
+        Self::AccountEnded(format!(
+            "The sign-in of {user} has ended, so nothing was done; this session goes on with its other accounts."
+        ))
     }
 
     pub fn session_expired() -> Self {

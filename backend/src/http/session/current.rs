@@ -1,26 +1,25 @@
 //! The `CurrentUser` extractor that every authenticated handler takes: it loads the
-//! server-side session, refuses it when its token has expired (or Keystone no longer accepts
-//! it) or it sat idle too long, moves its idle deadline on, and checks the CSRF header on
-//! unsafe methods.
+//! server-side session, refuses it when it sat idle too long, lets each account whose token
+//! has expired (or that Keystone no longer accepts) leave it on its own, moves its idle
+//! deadline on, and checks the CSRF header on unsafe methods.
 
 use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use json::NamedRef;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use tower_sessions::Session;
 
-use super::user::{KEY, ProjectToken, UserSession, end, store};
+use super::user::{Account, KEY, UserSession, end, revoke_account, store};
 use crate::http::AppState;
 use crate::http::error::{Error, KeepSession, Result};
 use crate::openstack::Token;
 use crate::openstack::glance::Glance;
 
 /// The signed-in user of a request. Taking it in a handler makes the route authenticated and,
-/// for POST/PUT/PATCH/DELETE, CSRF-checked.
+/// for POST/PUT/PATCH/DELETE, CSRF-checked. It acts as the session's active account.
 pub struct CurrentUser {
     pub data: UserSession,
     /// The request's id (`X-Request-Id`), for the activity log.
@@ -43,20 +42,24 @@ where
             .await?
             .ok_or_else(|| Error::Unauthenticated("You are not signed in.".into()))?;
         // A 401 ends the session (`end_session_on_401`), revoking what it holds.
-        if data.expired() {
+        if data.idle() {
             return Err(Error::session_expired());
         }
-        let now = OffsetDateTime::now_utc().unix_timestamp();
         let mut changed = data.touch(app.config.session_idle);
-        if now - data.checked_at >= app.config.token_check_interval.as_secs() as i64 {
-            if !app.keystone.validate(&data.token).await? {
-                return Err(Error::session_expired());
-            }
-            data.checked_at = now;
+        let before = data.account().user.clone();
+        let (checked, gone) = check_accounts(&app, &mut data).await?;
+        if data.accounts.is_empty() {
+            return Err(Error::session_expired());
+        }
+        if checked || gone {
             changed = true;
         }
         if changed {
             store(&session, &data).await?;
+        }
+        // Nothing is done as another account than the one the user chose.
+        if data.account().user != before {
+            return Err(Error::account_ended(&before.name));
         }
         if !matches!(
             parts.method,
@@ -80,127 +83,127 @@ where
     }
 }
 
+/// Re-checks with Keystone each account whose check is due (every `token_check_interval`), and
+/// takes out of the session, revoking what they hold, the accounts whose token has expired or
+/// is refused. Returns (some account was checked, some account left). Keystone not answering
+/// is an error: nobody is taken out for that.
+async fn check_accounts(app: &AppState, data: &mut UserSession) -> Result<(bool, bool)> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let interval = app.config.token_check_interval.as_secs() as i64;
+    let due: Vec<usize> = (0..data.accounts.len())
+        .filter(|&i| {
+            let a = &data.accounts[i];
+            a.expired() || now - a.checked_at >= interval
+        })
+        .collect();
+    if due.is_empty() {
+        return Ok((false, false));
+    }
+    let answers = futures::future::join_all(due.iter().map(|&i| {
+        let account = &data.accounts[i];
+        async move {
+            if account.expired() {
+                Ok(false)
+            } else {
+                app.keystone.validate(&account.token).await
+            }
+        }
+    }))
+    .await;
+    let mut leaving = Vec::new();
+    for (&i, answer) in due.iter().zip(answers) {
+        if answer? {
+            data.accounts[i].checked_at = now;
+        } else {
+            leaving.push(i);
+        }
+    }
+    Ok((true, leave(app, data, leaving).await))
+}
+
+/// Takes the accounts at `indices` out of the session, revokes what they held, and keeps their
+/// names for the user to be told. True when any left.
+async fn leave(app: &AppState, data: &mut UserSession, mut indices: Vec<usize>) -> bool {
+    indices.sort_unstable();
+    let gone: Vec<Account> = indices.iter().rev().map(|&i| data.remove(i)).collect();
+    futures::future::join_all(gone.iter().map(|a| revoke_account(app, a))).await;
+    for account in &gone {
+        tracing::info!(user = %account.user.name, "an account's sign-in ended; it left the session");
+        data.ended.push(account.user.clone());
+    }
+    !gone.is_empty()
+}
+
 impl CurrentUser {
+    /// The active account.
+    pub fn account(&self) -> &Account {
+        self.data.account()
+    }
+
     pub fn token(&self) -> &Token {
-        &self.data.token
+        &self.account().token
     }
 
     pub fn project(&self) -> &NamedRef {
-        &self.data.project
+        &self.account().project
     }
 
-    /// A project's name, when the user is in it (the only projects a user may look up).
+    /// A project's name, when an account of the session is in it (the only projects a user
+    /// may look up).
     pub fn project_name(&self, id: &str) -> Option<String> {
         self.data
-            .projects
+            .accounts
             .iter()
-            .chain(std::iter::once(&self.data.project))
+            .flat_map(|a| a.projects.iter().chain(std::iter::once(&a.project)))
             .find(|p| p.id == id)
             .map(|p| p.name.clone())
     }
 
-    /// Glance of `region` (the first offered region when `None`), for this user.
-    pub fn glance(&self, app: &AppState, region: Option<&str>) -> Result<Glance> {
-        let (name, endpoint) = match region {
-            Some(wanted) => self
-                .data
-                .regions
-                .iter()
-                .find(|(r, _)| r == wanted)
-                .ok_or_else(|| {
-                    Error::UnknownRegion(format!(
-                        "Unknown region {wanted:?}: this cloud offers images in {}.",
-                        self.region_list()
-                    ))
-                })?,
-            None => self.data.regions.first().ok_or_else(|| {
-                Error::UnknownRegion("This cloud has no image service in any region.".into())
-            })?,
-        };
-        Ok(Glance::new(
-            app.http.clone(),
-            endpoint,
-            name,
-            app.config.glance_page_size,
-        )?
-        .remembering(app.memberships.clone()))
+    /// Every project id of every account: what the session may see of the activity log.
+    pub fn visible_projects(&self) -> Vec<String> {
+        self.data.project_ids()
     }
 
-    fn region_list(&self) -> String {
-        let names: Vec<&str> = self.data.regions.iter().map(|(r, _)| r.as_str()).collect();
-        if names.is_empty() {
-            "no region".into()
-        } else {
-            names.join(", ")
-        }
+    /// Glance of `region` (the first offered region when `None`), for the active account.
+    pub fn glance(&self, app: &AppState, region: Option<&str>) -> Result<Glance> {
+        glance_of(self.account(), app, region)
+    }
+
+    /// Glance endpoints by region, in the order offered (the active account's).
+    pub fn regions(&self) -> &[(String, String)] {
+        &self.account().regions
     }
 }
 
-impl CurrentUser {
-    /// A token for each of the user's projects: the session's own for the current project,
-    /// others rescoped once and kept in the session while valid (sign-out revokes them). A
-    /// project Keystone refuses comes back with the reason instead.
-    pub async fn project_tokens(
-        &mut self,
-        app: &AppState,
-        session: &Session,
-    ) -> Result<Vec<(NamedRef, Result<Token>)>> {
-        let now = OffsetDateTime::now_utc();
-        let valid = |expires_at: &str| {
-            OffsetDateTime::parse(expires_at, &Rfc3339)
-                .is_ok_and(|at| at > now + time::Duration::minutes(5))
-        };
-        self.data.project_tokens.retain(|t| valid(&t.expires_at));
-        let mut out = Vec::new();
-        let mut fresh = Vec::new();
-        for project in &self.data.projects {
-            if project.id == self.data.project.id {
-                out.push((project.clone(), Ok(self.data.token.clone())));
-            } else if let Some(cached) = self
-                .data
-                .project_tokens
-                .iter()
-                .find(|t| t.project_id == project.id)
-            {
-                out.push((project.clone(), Ok(cached.token.clone())));
-            } else if self.data.application_credential {
-                out.push((
-                    project.clone(),
-                    Err(Error::Forbidden(
-                        "An application credential is bound to one project.".into(),
-                    )),
-                ));
-            } else {
-                fresh.push(project.clone());
-            }
-        }
-        let rescoped = futures::future::join_all(
-            fresh
-                .iter()
-                .map(|p| app.keystone.rescope(&self.data.token, &p.id)),
-        )
-        .await;
-        for (project, result) in fresh.into_iter().zip(rescoped) {
-            match result {
-                Ok(auth) => {
-                    self.data.project_tokens.push(ProjectToken {
-                        project_id: project.id.clone(),
-                        token: auth.token.clone(),
-                        expires_at: auth.expires_at,
-                    });
-                    out.push((project, Ok(auth.token)));
-                }
-                Err(e) => out.push((project, Err(e.into()))),
-            }
-        }
-        store(session, &self.data).await?;
-        Ok(out)
-    }
-
-    /// Glance endpoints by region, in the order offered.
-    pub fn regions(&self) -> &[(String, String)] {
-        &self.data.regions
-    }
+/// Glance of `region` (the first offered when `None`) as `account`'s catalog gives it.
+pub(super) fn glance_of(account: &Account, app: &AppState, region: Option<&str>) -> Result<Glance> {
+    let (name, endpoint) = match region {
+        Some(wanted) => account
+            .regions
+            .iter()
+            .find(|(r, _)| r == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = account.regions.iter().map(|(r, _)| r.as_str()).collect();
+                Error::UnknownRegion(format!(
+                    "Unknown region {wanted:?}: this cloud offers images in {}.",
+                    if names.is_empty() {
+                        "no region".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ))
+            })?,
+        None => account.regions.first().ok_or_else(|| {
+            Error::UnknownRegion("This cloud has no image service in any region.".into())
+        })?,
+    };
+    Ok(Glance::new(
+        app.http.clone(),
+        endpoint,
+        name,
+        app.config.glance_page_size,
+    )?
+    .remembering(app.memberships.clone()))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -209,7 +212,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Ends the server-side session whenever a request ends in 401 (token expired or refused,
 /// session idle too long), revoking every token it still holds, so that none lingers in the
-/// store or in Keystone.
+/// store or in Keystone. A session of several accounts that is not idle loses only the
+/// accounts Keystone no longer accepts (OpenStack refused a token between two checks); when
+/// the active one was among them, the answer says so (`account_ended`).
 pub async fn end_session_on_401(
     State(app): State<AppState>,
     session: Session,
@@ -220,12 +225,48 @@ pub async fn end_session_on_401(
     // A session nobody signed in to yet is left alone: it may hold a sign-in waiting for
     // its passcode, which a 401 elsewhere (say, the UI asking whether it is signed in)
     // must not lose.
-    if response.status() == StatusCode::UNAUTHORIZED
-        && response.extensions().get::<KeepSession>().is_none()
-        && matches!(session.get::<UserSession>(KEY).await, Ok(Some(_)) | Err(_))
-        && let Err(e) = end(&app, &session).await
+    if response.status() != StatusCode::UNAUTHORIZED
+        || response.extensions().get::<KeepSession>().is_some()
     {
+        return response;
+    }
+    let data = match session.get::<UserSession>(KEY).await {
+        Ok(None) => return response,
+        Ok(Some(data)) => Some(data),
+        Err(_) => None,
+    };
+    if let Some(mut data) = data.filter(|d| d.accounts.len() > 1 && !d.idle()) {
+        let before = data.account().user.clone();
+        let refused = refused_accounts(&app, &data).await;
+        if refused.len() < data.accounts.len() {
+            leave(&app, &mut data, refused).await;
+            let kept = if data.account().user != before {
+                Error::account_ended(&before.name).into_response()
+            } else {
+                response
+            };
+            if let Err(e) = store(&session, &data).await {
+                tracing::warn!(error = %e, "could not store a session");
+            }
+            return kept;
+        }
+    }
+    if let Err(e) = end(&app, &session).await {
         tracing::warn!(error = %e, "could not end a session");
     }
     response
+}
+
+/// The accounts whose token Keystone no longer accepts (one that cannot be asked counts as
+/// accepted: nobody is taken out for Keystone's trouble).
+async fn refused_accounts(app: &AppState, data: &UserSession) -> Vec<usize> {
+    let answers = futures::future::join_all(data.accounts.iter().map(|a| async {
+        a.expired() || matches!(app.keystone.validate(&a.token).await, Ok(false))
+    }))
+    .await;
+    answers
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, refused)| refused.then_some(i))
+        .collect()
 }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_sessions::{Expiry, Session};
 
-use super::sign_in::{Failure, complete, counted, sign_in_error};
+use super::sign_in::{Failure, Joining, complete, counted, sign_in_error};
 use super::user::{KEY, UserSession};
 use crate::http::AppState;
 use crate::http::client_addr::ClientAddr;
@@ -31,6 +31,9 @@ struct Pending {
     scope: Scope,
     /// Whom the attempts count against: the username and domain of the password step.
     throttle_key: String,
+    /// Whether the sign-in starts a session or adds an account to this one.
+    #[serde(default)]
+    joining: Joining,
 }
 
 /// Keeps the receipt of a password that needs a second factor, and words the answer
@@ -40,6 +43,7 @@ pub(super) async fn wait_for(
     receipt: Receipt,
     scope: Scope,
     throttle_key: String,
+    joining: Joining,
 ) -> Error {
     let methods = receipt.missing.clone();
     if !methods.iter().any(|m| m == TOTP) {
@@ -57,6 +61,7 @@ pub(super) async fn wait_for(
         receipt,
         scope,
         throttle_key,
+        joining,
     };
     if let Err(e) = session.insert(PENDING, &pending).await {
         return e.into();
@@ -136,7 +141,7 @@ async fn complete_with_passcode(
         receipt: pending.receipt,
         passcode,
     };
-    match complete(app, session, &credentials, &pending.scope).await {
+    match complete(app, session, &credentials, &pending.scope, pending.joining).await {
         Ok(data) => Ok(Json(data)),
         Err(Failure::Keystone(e))
             if e.status() == Some(401) || matches!(e, OpenStackError::MoreFactors(_)) =>

@@ -3,11 +3,12 @@
 //! `second_factor` completes).
 
 use axum::extract::State;
+use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::second_factor;
 use super::user::{
-    KEY, UserSession, new_csrf_token, revoke_all, revoke_quietly, store, user_session,
+    Account, KEY, UserSession, account, revoke_account, revoke_all, revoke_quietly, store,
 };
 use crate::http::AppState;
 use crate::http::client_addr::ClientAddr;
@@ -39,20 +40,41 @@ pub(super) async fn sign_in(
     session: Session,
     Json(body): Json<json::SignIn>,
 ) -> Result<Json<json::Session>> {
-    let (credentials, scope) = credentials(&app, body)?;
+    attempt(&app, client, &session, body, Joining::NewSession).await
+}
+
+/// A sign-in attempt, throttled and counted, for a new session or an account joining one.
+pub(super) async fn attempt(
+    app: &AppState,
+    client: std::net::IpAddr,
+    session: &Session,
+    body: json::SignIn,
+    joining: Joining,
+) -> Result<Json<json::Session>> {
+    let (credentials, scope) = credentials(app, body)?;
     let throttle_key = throttle_key(&credentials);
     let result = match app.sign_in_throttle.attempt(client, &throttle_key) {
         Err(e) => Err(e),
-        Ok(()) => match complete(&app, &session, &credentials, &scope).await {
+        Ok(()) => match complete(app, session, &credentials, &scope, joining).await {
             Ok(data) => Ok(Json(data)),
             Err(Failure::Keystone(OpenStackError::MoreFactors(receipt))) => {
-                Err(second_factor::wait_for(&session, *receipt, scope, throttle_key).await)
+                Err(second_factor::wait_for(session, *receipt, scope, throttle_key, joining).await)
             }
             Err(Failure::Keystone(e)) => Err(sign_in_error(e, &scope)),
             Err(Failure::Other(e)) => Err(e),
         },
     };
     counted(result)
+}
+
+/// What a completed sign-in does with its account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum Joining {
+    /// Starts a new session with it, ending the one this browser had.
+    #[default]
+    NewSession,
+    /// Adds it to the session this browser has.
+    AddAccount,
 }
 
 /// Counts a refused sign-in (by its error code) for the metrics; a password that wants a
@@ -81,13 +103,65 @@ impl From<Error> for Failure {
 }
 
 /// Signs in with `credentials` (a password, an application credential, or a passcode with
-/// its receipt): the session gets a new id and holds the new token.
+/// its receipt), then starts a session with the account or adds it to this one.
 pub(super) async fn complete(
     app: &AppState,
     session: &Session,
     credentials: &Credentials,
     scope: &Scope,
+    joining: Joining,
 ) -> Result<json::Session, Failure> {
+    let account = authenticate(app, credentials, scope).await?;
+    let data = match joining {
+        Joining::NewSession => {
+            // Signing in again in the same browser: the session signed in before ends here.
+            if let Ok(Some(previous)) = session.get::<UserSession>(KEY).await {
+                revoke_all(app, &previous).await;
+            }
+            tracing::info!(user = %account.user.name, project = %account.project.name, "signed in");
+            UserSession::new(app, account)
+        }
+        Joining::AddAccount => join(app, session, account).await?,
+    };
+    // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
+    session.cycle_id().await.map_err(Error::from)?;
+    second_factor::forget(session).await?;
+    store(session, &data).await?;
+    Ok(data.to_json())
+}
+
+/// The session with `account` added, the active account staying the active one. An account
+/// already there, or one too many, is refused and its new token revoked.
+async fn join(app: &AppState, session: &Session, account: Account) -> Result<UserSession> {
+    let refuse = async |e: Error| {
+        revoke_account(app, &account).await;
+        Err(e)
+    };
+    let Ok(Some(mut data)) = session.get::<UserSession>(KEY).await else {
+        return refuse(Error::session_expired()).await;
+    };
+    if data.position(&account.user.id).is_some() {
+        return refuse(Error::AccountInSession(format!(
+            "{} is already signed in to this session.",
+            account.user.name
+        )))
+        .await;
+    }
+    let limit = app.config.accounts_per_session;
+    if data.accounts.len() >= limit {
+        return refuse(Error::TooManyAccounts { limit }).await;
+    }
+    tracing::info!(user = %account.user.name, project = %account.project.name, "account added to a session");
+    data.accounts.push(account);
+    Ok(data)
+}
+
+/// A fresh Keystone authentication, scoped to the project asked for or to the user's first.
+async fn authenticate(
+    app: &AppState,
+    credentials: &Credentials,
+    scope: &Scope,
+) -> Result<Account, Failure> {
     let first = app
         .keystone
         .authenticate(credentials, scope)
@@ -129,18 +203,7 @@ pub(super) async fn complete(
             (scoped.map_err(Failure::Keystone)?, projects)
         }
     };
-
-    let data = user_session(app, auth, projects, new_csrf_token())?;
-    // Signing in again in the same browser: the session signed in before ends here.
-    if let Ok(Some(previous)) = session.get::<UserSession>(KEY).await {
-        revoke_all(app, &previous).await;
-    }
-    // A new session id at sign-in: an id planted before sign-in is worth nothing after it.
-    session.cycle_id().await.map_err(Error::from)?;
-    second_factor::forget(session).await?;
-    store(session, &data).await?;
-    tracing::info!(user = %data.user.name, project = %data.project.name, "signed in");
-    Ok(data.to_json())
+    Ok(account(app, auth, projects)?)
 }
 
 /// Who a sign-in attempt is for, as the throttle counts it.

@@ -1,4 +1,6 @@
-//! What the server keeps for a signed-in user, and how it is written to the session store.
+//! What the server keeps for a browser's session, and how it is written to the session store:
+//! one or more accounts (OpenStack users of the same Keystone, each with its own tokens), one
+//! of them active.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -14,35 +16,47 @@ use crate::http::error::{Error, Result};
 use crate::openstack::Token;
 use crate::openstack::keystone::Auth;
 
-pub(super) const KEY: &str = "glimpse.user";
+/// Named after what it holds since sessions hold several accounts: a session stored by an
+/// earlier Glimpse, in the one-account shape, reads as no session (sign in again) rather than
+/// as an unreadable one.
+pub(super) const KEY: &str = "glimpse.accounts";
 
-/// What the server keeps for a signed-in user. Lives only in the session store.
+/// What the server keeps for a session. Lives only in the session store.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UserSession {
+    /// In the order added; never empty once stored.
+    pub(super) accounts: Vec<Account>,
+    /// The active account, by its place in `accounts`.
+    pub(super) active: usize,
+    pub(super) csrf_token: String,
+    /// The session ends when unused until then (Unix seconds); each request moves it on.
+    pub(super) idle_until: i64,
+    /// Accounts that left the session on their own since it was last shown, to tell the user.
+    #[serde(default)]
+    pub(super) ended: Vec<NamedRef>,
+}
+
+/// One OpenStack user signed in to the session, with every Keystone token it holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Account {
     pub(super) token: Token,
     pub(super) expires_at: String,
     pub user: NamedRef,
+    /// The project `token` is scoped to: the account acts in it.
     pub project: NamedRef,
     pub projects: Vec<NamedRef>,
     /// Glance endpoint by region, in the order regions are offered.
     pub(super) regions: Vec<(String, String)>,
-    pub(super) csrf_token: String,
     pub(super) application_credential: bool,
     /// When Keystone last confirmed the token (Unix seconds).
-    #[serde(default)]
     pub(super) checked_at: i64,
-    /// Tokens scoped to the user's other projects, for the audit; kept while valid, revoked
-    /// at sign-out like the session's own.
-    #[serde(default)]
+    /// Tokens scoped to the account's other projects (the audit's, the inbox's); kept while
+    /// valid, revoked with the account.
     pub(super) project_tokens: Vec<ProjectToken>,
     /// The token signed in with, once a project switch has replaced it: every later token was
     /// rescoped from it and carries its audit id as their chain's, so revoking it would revoke
-    /// them all. Kept, unused, until sign-out revokes it with the rest.
-    #[serde(default)]
+    /// them all. Kept, unused, until the account leaves and it is revoked with the rest.
     pub(super) root: Option<Token>,
-    /// The session ends when unused until then (Unix seconds); each request moves it on.
-    #[serde(default)]
-    pub(super) idle_until: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -53,31 +67,75 @@ pub(super) struct ProjectToken {
 }
 
 impl UserSession {
-    pub(super) fn to_json(&self) -> json::Session {
-        json::Session {
-            user: self.user.clone(),
-            project: self.project.clone(),
-            projects: self.projects.clone(),
-            regions: self.regions.iter().map(|(r, _)| r.clone()).collect(),
-            expires_at: self.expires_at.clone(),
-            csrf_token: self.csrf_token.clone(),
+    pub(super) fn new(app: &AppState, account: Account) -> Self {
+        Self {
+            accounts: vec![account],
+            active: 0,
+            csrf_token: new_csrf_token(),
+            idle_until: OffsetDateTime::now_utc().unix_timestamp()
+                + app.config.session_idle.as_secs() as i64,
+            ended: Vec::new(),
         }
     }
 
-    pub(super) fn expires_at(&self) -> Option<OffsetDateTime> {
-        OffsetDateTime::parse(&self.expires_at, &Rfc3339).ok()
+    /// The active account.
+    pub fn account(&self) -> &Account {
+        &self.accounts[self.active]
     }
 
-    /// The token has expired, or the session has been idle too long.
-    pub(super) fn expired(&self) -> bool {
-        self.ends_at() <= OffsetDateTime::now_utc()
+    pub(super) fn position(&self, user_id: &str) -> Option<usize> {
+        self.accounts.iter().position(|a| a.user.id == user_id)
     }
 
-    /// When the session ends unless used again: when idle too long, and no later than its token.
+    /// Takes the account at `index` out of the session, the active one moving to the first
+    /// remaining when it was that one. The caller revokes its tokens.
+    pub(super) fn remove(&mut self, index: usize) -> Account {
+        let gone = self.accounts.remove(index);
+        if self.active == index {
+            self.active = 0;
+        } else if self.active > index {
+            self.active -= 1;
+        }
+        gone
+    }
+
+    pub(super) fn to_json(&self) -> json::Session {
+        let active = self.account();
+        json::Session {
+            user: active.user.clone(),
+            project: active.project.clone(),
+            projects: active.projects.clone(),
+            regions: active.regions.iter().map(|(r, _)| r.clone()).collect(),
+            expires_at: active.expires_at.clone(),
+            csrf_token: self.csrf_token.clone(),
+            accounts: self
+                .accounts
+                .iter()
+                .map(|a| json::Account {
+                    user: a.user.clone(),
+                    projects: a.projects.clone(),
+                    active_project: a.project.clone(),
+                })
+                .collect(),
+            ended_accounts: self.ended.clone(),
+        }
+    }
+
+    /// Sat idle too long: the whole session ends, whatever its tokens.
+    pub(super) fn idle(&self) -> bool {
+        OffsetDateTime::from_unix_timestamp(self.idle_until)
+            .map_or(true, |at| at <= OffsetDateTime::now_utc())
+    }
+
+    /// When the session ends unless used again: when idle too long, and no later than the
+    /// last of its accounts' tokens.
     fn ends_at(&self) -> OffsetDateTime {
         let idle_until = OffsetDateTime::from_unix_timestamp(self.idle_until)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        self.expires_at()
+        self.accounts
+            .iter()
+            .filter_map(Account::expires_at)
+            .max()
             .map_or(OffsetDateTime::UNIX_EPOCH, |at| at.min(idle_until))
     }
 
@@ -94,7 +152,32 @@ impl UserSession {
         true
     }
 
-    /// Every Keystone token the session holds.
+    /// Every project of every account (a project two accounts share, once), for what the
+    /// session may see.
+    pub fn project_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .accounts
+            .iter()
+            .flat_map(|a| a.projects.iter().map(|p| p.id.clone()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+impl Account {
+    pub(super) fn expires_at(&self) -> Option<OffsetDateTime> {
+        OffsetDateTime::parse(&self.expires_at, &Rfc3339).ok()
+    }
+
+    /// Its token has expired.
+    pub(super) fn expired(&self) -> bool {
+        self.expires_at()
+            .is_none_or(|at| at <= OffsetDateTime::now_utc())
+    }
+
+    /// Every Keystone token the account holds.
     pub(super) fn tokens(&self) -> impl Iterator<Item = &Token> {
         std::iter::once(&self.token)
             .chain(self.project_tokens.iter().map(|t| &t.token))
@@ -102,17 +185,13 @@ impl UserSession {
     }
 }
 
-pub(super) fn new_csrf_token() -> String {
+fn new_csrf_token() -> String {
     let bytes: [u8; 32] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(super) fn user_session(
-    app: &AppState,
-    auth: Auth,
-    projects: Vec<NamedRef>,
-    csrf_token: String,
-) -> Result<UserSession> {
+/// The account a fresh Keystone authentication gives, scoped to its project.
+pub(super) fn account(app: &AppState, auth: Auth, projects: Vec<NamedRef>) -> Result<Account> {
     let project = auth
         .project
         .clone()
@@ -125,26 +204,23 @@ pub(super) fn user_session(
     if let Some(default) = &app.config.default_region {
         regions.sort_by_key(|(r, _)| r != default);
     }
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    Ok(UserSession {
+    Ok(Account {
         token: auth.token,
         expires_at: auth.expires_at,
         user: auth.user,
         project,
         projects,
         regions,
-        csrf_token,
         application_credential: auth.application_credential,
-        checked_at: now,
+        checked_at: OffsetDateTime::now_utc().unix_timestamp(),
         project_tokens: Vec::new(),
         root: None,
-        idle_until: now + app.config.session_idle.as_secs() as i64,
     })
 }
 
 pub(super) async fn store(session: &Session, data: &UserSession) -> Result<()> {
     session.insert(KEY, data).await?;
-    // The store forgets the session when it ends: idle too long, or its token expired.
+    // The store forgets the session when it ends: idle too long, or its last token expired.
     session.set_expiry(Some(Expiry::AtDateTime(data.ends_at())));
     Ok(())
 }
@@ -155,11 +231,16 @@ pub(super) async fn revoke_quietly(app: &AppState, token: &Token) {
     }
 }
 
-/// Revokes every token a session holds: its own, those cached for other projects, and the one
-/// signed in with. Revoking that one would do for all the tokens rescoped from it, but each is
-/// revoked by itself all the same, so that none is left to depend on Keystone's chains.
+/// Revokes every token an account holds: its own, those cached for other projects, and the
+/// one signed in with. Revoking that one would do for all the tokens rescoped from it, but
+/// each is revoked by itself all the same, so that none is left to depend on Keystone's chains.
+pub(super) async fn revoke_account(app: &AppState, account: &Account) {
+    futures::future::join_all(account.tokens().map(|t| revoke_quietly(app, t))).await;
+}
+
+/// Revokes every token of every account of a session.
 pub(super) async fn revoke_all(app: &AppState, data: &UserSession) {
-    futures::future::join_all(data.tokens().map(|t| revoke_quietly(app, t))).await;
+    futures::future::join_all(data.accounts.iter().map(|a| revoke_account(app, a))).await;
 }
 
 /// Ends a session: revokes every token it holds, then deletes it from the store.

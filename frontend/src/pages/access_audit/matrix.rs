@@ -321,6 +321,7 @@ mod tests {
             visibility: Visibility::Shared,
             protected,
             member_known: member != "junk",
+            seen_by: None,
         }
     }
 

@@ -27,8 +27,13 @@ pub fn OfferPanel(scope: Scope, image: RwSignal<ImageDetail>) -> impl IntoView {
         let region = scope.region.clone();
         let id = image.with_untracked(|d| d.image.id.clone());
         spawn_local(async move {
-            if let Ok(list) =
-                api::list_images(&region, OwnerFilter::Others, Some(MemberStatusFilter::All)).await
+            if let Ok(list) = api::list_images(
+                &region,
+                OwnerFilter::Others,
+                Some(MemberStatusFilter::All),
+                false,
+            )
+            .await
                 && let Some(found) = list.images.into_iter().find(|i| i.id == id)
             {
                 image.try_update(|d| d.image.member_status = found.member_status);

@@ -1,5 +1,6 @@
 //! The sign-in page: a Keystone password or an application credential, then, when the
-//! account's rules want one, a TOTP passcode (`passcode.rs`).
+//! account's rules want one, a TOTP passcode (`passcode.rs`). Signed in already, with `?add`,
+//! it adds another account to the session instead (same form, same steps).
 
 mod passcode;
 
@@ -11,9 +12,9 @@ use leptos::task::spawn_local;
 use crate::api::{self, ApiError, SignInStep};
 use crate::change::{Run, change};
 use crate::components::LanguagePicker;
-use crate::i18n::{Key, t, tr};
+use crate::i18n::{Key, t, text, tf, tr};
 use crate::msg::{self, Doing};
-use crate::router::{Route, navigate, page_title, use_location};
+use crate::router::{Link, Route, navigate, page_title, use_location};
 use crate::state::use_state;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,7 +37,17 @@ enum Problem {
 pub fn SignInPage() -> impl IntoView {
     let state = use_state();
     let location = use_location();
-    page_title(tr(Key::SignInTitle));
+    // Adding an account to the session, rather than starting one.
+    let adding =
+        Memo::new(move |_| location.param("add").is_some() && state.session.with(|s| s.is_some()));
+    let title = move || {
+        if adding.get() {
+            Key::SignInAddTitle
+        } else {
+            Key::SignInTitle
+        }
+    };
+    page_title(text(move || t(title())));
 
     let method = RwSignal::new(Method::Password);
     let username = RwSignal::new(String::new());
@@ -66,7 +77,7 @@ pub fn SignInPage() -> impl IntoView {
 
     // Already signed in (say, the back button): go on.
     Effect::new(move |_| {
-        if state.session.with(|s| s.is_some()) && !busy.get_untracked() {
+        if state.session.with(|s| s.is_some()) && !busy.get_untracked() && !adding.get() {
             navigate(&next_path(untrack(|| location.param("next"))));
         }
     });
@@ -116,9 +127,10 @@ pub fn SignInPage() -> impl IntoView {
             })
         };
         let second_step = matches!(step, SignInStep::Passcode(_));
+        let adding = adding.get_untracked();
         problem.set(None);
         sign_in.run(async move {
-            let result = api::sign_in(&step).await;
+            let result = api::sign_in(&step, adding).await;
             drop(step);
             // Secrets never stay in the page longer than needed.
             password.set(String::new());
@@ -126,7 +138,11 @@ pub fn SignInPage() -> impl IntoView {
             passcode.set(String::new());
             match result {
                 Ok(session) => {
+                    let added = session.accounts.last().map(|a| a.user.name.clone());
                     state.set_session(session);
+                    if let Some(name) = added.filter(|_| adding) {
+                        state.success(tf(Key::SignInAdded, &[("name", &name)]));
+                    }
                     navigate(&next_path(untrack(|| location.param("next"))));
                 }
                 // The password was right; the account wants a passcode too.
@@ -189,8 +205,10 @@ pub fn SignInPage() -> impl IntoView {
                     <span>{msg::APP_NAME}</span>
                     <LanguagePicker id="signin-language" />
                 </div>
-                <h1>{tr(Key::SignInTitle)}</h1>
-                <p class="muted">{tr(Key::SignInLede)}</p>
+                <h1>{move || t(title())}</h1>
+                <p class="muted">
+                    {move || t(if adding.get() { Key::SignInAddLede } else { Key::SignInLede })}
+                </p>
                 {move || state.notice.get().map(|n| view! { <p class="notice">{t(n)}</p> })}
                 <div
                     class="tabs"
@@ -303,6 +321,11 @@ pub fn SignInPage() -> impl IntoView {
                     >
                         {tr(Key::SignInSubmit)}
                     </button>
+                    <Show when=move || adding.get()>
+                        <Link href=Route::MyImages.href() class="btn btn-quiet btn-block">
+                            {tr(Key::CommonCancel)}
+                        </Link>
+                    </Show>
                     <Show when=move || busy.get()>
                         <p class="loading" role="status">
                             <span class="spinner" aria-hidden="true"></span>
