@@ -34,6 +34,7 @@ mod session;
 mod sign_out;
 mod throttle;
 mod ui;
+mod ui_accounts;
 mod ui_audit;
 mod ui_copies;
 mod ui_history;
