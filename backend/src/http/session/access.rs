@@ -34,11 +34,6 @@ impl CurrentUser {
         app: &AppState,
         session: &Session,
     ) -> Result<Vec<ProjectAccess>> {
-        let now = OffsetDateTime::now_utc();
-        let valid = |expires_at: &str| {
-            OffsetDateTime::parse(expires_at, &Rfc3339)
-                .is_ok_and(|at| at > now + time::Duration::minutes(5))
-        };
         let mut out = Vec::new();
         let mut fresh = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -123,8 +118,9 @@ impl CurrentUser {
     }
 
     /// Who acts in `project_id`: the active account when it is its project; otherwise the
-    /// session's account that has the project, with a token scoped to it, and that
-    /// account's Glance of `region`. `None` when no account of the session has the project.
+    /// session's first account that has the project, with a token scoped to it (kept, or
+    /// rescoped now), and that account's Glance of `region`. `None` when no account of the
+    /// session has the project.
     pub async fn acting_in(
         &mut self,
         app: &AppState,
@@ -135,17 +131,52 @@ impl CurrentUser {
         if project_id == self.project().id {
             return Ok(Some((self.actor(), self.glance(app, region)?)));
         }
-        let accesses = self.project_tokens(app, session).await?;
-        let Some(access) = accesses.into_iter().find(|a| a.project.id == project_id) else {
+        let Some((index, project)) = self.data.accounts.iter().enumerate().find_map(|(i, a)| {
+            a.projects
+                .iter()
+                .find(|p| p.id == project_id)
+                .map(|p| (i, p.clone()))
+        }) else {
             return Ok(None);
         };
-        let glance = self.glance_for(&access, app, region)?;
+        let account = &mut self.data.accounts[index];
+        let kept = account
+            .project_tokens
+            .iter()
+            .find(|t| t.project_id == project_id && valid(&t.expires_at))
+            .map(|t| t.token.clone());
+        let token = match kept {
+            Some(token) if account.project.id != project_id => token,
+            _ if account.project.id == project_id => account.token.clone(),
+            _ if account.application_credential => {
+                return Err(Error::Forbidden(
+                    "An application credential is bound to one project.".into(),
+                ));
+            }
+            _ => {
+                let auth = app.keystone.rescope(&account.token, project_id).await?;
+                account.project_tokens.push(ProjectToken {
+                    project_id: project_id.to_owned(),
+                    token: auth.token.clone(),
+                    expires_at: auth.expires_at,
+                });
+                store(session, &self.data).await?;
+                auth.token
+            }
+        };
+        let account = &self.data.accounts[index];
         let actor = Actor {
-            user: access.account,
-            project: access.project,
-            token: access.token?,
+            user: account.user.clone(),
+            project,
+            token,
             request_id: self.request_id.clone(),
         };
-        Ok(Some((actor, glance)))
+        Ok(Some((actor, glance_of(account, app, region)?)))
     }
+}
+
+/// A kept token is used while it has 5 minutes left, so that it does not expire on the way.
+fn valid(expires_at: &str) -> bool {
+    OffsetDateTime::parse(expires_at, &Rfc3339)
+        .is_ok_and(|at| at > OffsetDateTime::now_utc() + time::Duration::minutes(5))
 }
