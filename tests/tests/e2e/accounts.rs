@@ -81,6 +81,15 @@ async fn one_session_shares_from_alice_and_accepts_as_bob() {
         .await;
     r.error(StatusCode::CONFLICT, "account_in_session");
     assert_eq!(names(&alice.session().await), ["alice", "bob"]);
+    // A wrong password for an account being added leaves the session as it was.
+    let r = alice
+        .post(
+            "/api/v1/session/accounts",
+            &json!({"username": "carol", "password": "not-her-password"}),
+        )
+        .await;
+    r.error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(names(&alice.session().await), ["alice", "bob"]);
 
     // As alice, she shares an image with project-b: Glimpse names it, it is the session's.
     let image = OpenStack::image(

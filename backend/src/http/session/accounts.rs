@@ -12,7 +12,7 @@ use super::sign_in::{Joining, attempt};
 use super::user::{end, revoke_account, store};
 use crate::http::AppState;
 use crate::http::client_addr::ClientAddr;
-use crate::http::error::{Error, Result};
+use crate::http::error::{Error, KeepSession, Result};
 use crate::http::extract::{Json, Path};
 
 /// `POST /session/accounts`: signs in another account (a fresh Keystone authentication, with
@@ -41,13 +41,22 @@ pub(super) async fn add(
     session: Session,
     user: CurrentUser,
     Json(body): Json<json::SignIn>,
-) -> Result<Json<json::Session>> {
+) -> Result<Response> {
     // Refused before asking Keystone anything; checked again once the account is known.
     let limit = app.config.accounts_per_session;
     if user.data.accounts.len() >= limit {
         return Err(Error::TooManyAccounts { limit });
     }
-    attempt(&app, client, &session, body, Joining::AddAccount).await
+    match attempt(&app, client, &session, body, Joining::AddAccount).await {
+        Ok(answer) => Ok(answer.into_response()),
+        // A wrong password for the account being added says nothing of the accounts the
+        // session has: they stay signed in.
+        Err(e) => {
+            let mut response = e.into_response();
+            response.extensions_mut().insert(KeepSession);
+            Ok(response)
+        }
+    }
 }
 
 /// `DELETE /session/accounts/{user_id}`: one account leaves the session, every token it held
