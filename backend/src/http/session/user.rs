@@ -251,3 +251,91 @@ pub(super) async fn end(app: &AppState, session: &Session) -> Result<()> {
     }
     Ok(session.flush().await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(id: &str) -> NamedRef {
+        NamedRef {
+            id: id.into(),
+            name: id.into(),
+        }
+    }
+
+    fn account(user: &str, expires_at: &str) -> Account {
+        Account {
+            token: Token::new(format!("{user}-token")),
+            expires_at: expires_at.into(),
+            user: named(user),
+            project: named(&format!("{user}-project")),
+            projects: vec![named(&format!("{user}-project")), named("shared")],
+            regions: Vec::new(),
+            application_credential: false,
+            checked_at: 0,
+            project_tokens: Vec::new(),
+            root: None,
+        }
+    }
+
+    fn session(users: &[&str], active: usize) -> UserSession {
+        UserSession {
+            accounts: users
+                .iter()
+                .map(|u| account(u, "2999-01-01T00:00:00Z"))
+                .collect(),
+            active,
+            csrf_token: String::new(),
+            idle_until: OffsetDateTime::now_utc().unix_timestamp() + 3600,
+            ended: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_active_account_stays_itself_when_another_leaves() {
+        let mut s = session(&["alice", "bob", "carol"], 2);
+        s.remove(0);
+        assert_eq!(s.account().user.id, "carol");
+        s.remove(0);
+        assert_eq!(s.account().user.id, "carol");
+    }
+
+    #[test]
+    fn the_first_remaining_account_is_active_when_the_active_one_leaves() {
+        let mut s = session(&["alice", "bob", "carol"], 1);
+        assert_eq!(s.remove(1).user.id, "bob");
+        assert_eq!(s.account().user.id, "alice");
+        assert_eq!(s.position("carol"), Some(1));
+    }
+
+    #[test]
+    fn the_answer_lists_every_account_and_the_active_ones_project() {
+        let mut s = session(&["alice", "bob"], 1);
+        s.ended.push(named("dave"));
+        let answer = s.to_json();
+        assert_eq!(answer.user.id, "bob");
+        assert_eq!(answer.project.id, "bob-project");
+        let users: Vec<&str> = answer.accounts.iter().map(|a| a.user.id.as_str()).collect();
+        assert_eq!(users, ["alice", "bob"]);
+        assert_eq!(answer.accounts[0].active_project.id, "alice-project");
+        assert_eq!(answer.ended_accounts, [named("dave")]);
+        // A project two accounts share is seen once.
+        assert_eq!(s.project_ids(), ["alice-project", "bob-project", "shared"]);
+    }
+
+    #[test]
+    fn the_session_lasts_as_long_as_its_last_token() {
+        let mut s = session(&["alice", "bob"], 0);
+        s.accounts[0].expires_at = "2001-01-01T00:00:00Z".into();
+        assert!(s.accounts[0].expired());
+        assert!(!s.accounts[1].expired());
+        // The idle deadline comes first here.
+        assert_eq!(s.ends_at().unix_timestamp(), s.idle_until);
+        s.accounts[1].expires_at = "2001-02-01T00:00:00Z".into();
+        assert_eq!(s.ends_at().month(), time::Month::February);
+        // Never later than idle.
+        s.idle_until = 0;
+        assert!(s.idle());
+        assert_eq!(s.ends_at(), OffsetDateTime::UNIX_EPOCH);
+    }
+}
