@@ -74,7 +74,7 @@ impl Catalog {
     /// Reads a locale file as shipped: a list of the messages in key order (see `Key`); or,
     /// natively (the unit tests), as written: an object by key name.
     pub fn parse(lang: Lang, json: &str) -> Result<Catalog, String> {
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let value: serde_json::Value = serde_json::from_str(json).map_err(unreadable)?;
         let texts = match value {
             serde_json::Value::Array(list) => list.into_iter().map(Text::of).collect(),
             #[cfg(not(target_arch = "wasm32"))]
@@ -113,6 +113,19 @@ impl Catalog {
         let count = n.map(|n| number(self.lang, n));
         fill(template, count.as_deref(), args)
     }
+}
+
+/// Why a locale file could not be read: serde_json's message natively (the unit tests show
+/// it), none in the wasm, whose callers only fall back to another file: formatting it would
+/// bring in serde_json's and `std::io`'s error messages (0.7 KB gzip).
+fn unreadable(e: serde_json::Error) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = e;
+        String::new()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    e.to_string()
 }
 
 /// What a message missing from its locale shows (the build and the unit tests see that none
