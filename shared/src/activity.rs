@@ -78,10 +78,14 @@ impl fmt::Display for Action {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityEvent {
+    // The web UI's activity log does not show it: not read there, for the wasm's size.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub id: i64,
     /// When the change was asked for (RFC 3339, UTC).
     pub at: String,
     /// When its outcome was recorded.
+    // The web UI's activity log does not show it: not read there, for the wasm's size.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub finished_at: Option<String>,
     pub user_id: String,
     pub user_name: String,
@@ -97,8 +101,12 @@ pub struct ActivityEvent {
     pub outcome: Option<String>,
     pub request_id: Option<String>,
     /// For a copy: the region copied to, and the new image there.
+    // The web UI's activity log does not show it: not read there, for the wasm's size.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_region: Option<String>,
+    // The web UI's activity log does not show it: not read there, for the wasm's size.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_image_id: Option<String>,
 }
