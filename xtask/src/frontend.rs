@@ -100,6 +100,9 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
         let wasm_opt = wasm_opt()?;
         let optimized = staging.join("glimpse_opt.wasm");
         let status = Command::new(&wasm_opt)
+            // First, the exports of classes that the glue no longer has (`unused_classes`).
+            .arg("--remove-exports")
+            .arg(format!("--pass-arg=remove-exports@*{UNUSED_EXPORTS}*"))
             .arg("-Oz")
             // Until nothing shrinks any more: about 0.7 KB gzip less than one round.
             .arg("--converge")
@@ -130,9 +133,12 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
 
     // 4. terser, for release builds: the glue's JavaScript, minified.
     let glue = if release {
+        let unminified = staging.join("glimpse.used.js");
+        let text = fs::read_to_string(&glue)?;
+        fs::write(&unminified, without_unused_classes(&text)?)?;
         let minified = staging.join("glimpse.min.js");
         let status = Command::new(terser()?)
-            .arg(&glue)
+            .arg(&unminified)
             .args([
                 "--module",
                 "--compress",
@@ -203,6 +209,53 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
         sizes.check_budget()?;
     }
     Ok(site)
+}
+
+/// The classes that wasm-streams exports to JavaScript (through server_fn, which Leptos's
+/// `csr` feature needs): JavaScript's side of turning a Rust stream into a `ReadableStream` or
+/// `WritableStream`, which the UI never does. Nothing imports them from the glue (the boot
+/// script takes its `init` only), and no import of the wasm makes one (the glue would then
+/// name the class elsewhere), so a release build drops them from the glue and their exports
+/// from the wasm, with the Rust code behind them: about 1.5 KB gzip.
+const UNUSED_CLASSES: [&str; 3] = [
+    "IntoUnderlyingByteSource",
+    "IntoUnderlyingSink",
+    "IntoUnderlyingSource",
+];
+/// What the wasm's exports for `UNUSED_CLASSES` have in their names (`__wbg_<class>_free`,
+/// `<class>_<method>`, lowercase).
+const UNUSED_EXPORTS: &str = "intounderlying";
+
+/// The wasm-bindgen glue without `UNUSED_CLASSES` (each class, and the `FinalizationRegistry`
+/// that frees its instances); an error if the glue is not as expected, or names them
+/// elsewhere too.
+fn without_unused_classes(glue: &str) -> Result<String> {
+    let mut glue = glue.to_owned();
+    for class in UNUSED_CLASSES {
+        let start = format!("export class {class} {{\n");
+        let end = format!(
+            "if (Symbol.dispose) {class}.prototype[Symbol.dispose] = {class}.prototype.free;\n"
+        );
+        let registry = format!("const {class}Finalization = ");
+        let cut = |glue: &mut String, from: &str, to: &str| -> Result<()> {
+            let a = glue
+                .find(from)
+                .with_context(|| format!("the wasm-bindgen glue has no {from:?}"))?;
+            let b = glue[a..]
+                .find(to)
+                .with_context(|| format!("the wasm-bindgen glue's {from:?} has no end"))?;
+            glue.replace_range(a..a + b + to.len(), "");
+            Ok(())
+        };
+        cut(&mut glue, &start, &end)?;
+        cut(&mut glue, &registry, ";\n")?;
+    }
+    let lower = glue.to_lowercase();
+    ensure!(
+        !lower.contains(UNUSED_EXPORTS),
+        "the wasm-bindgen glue still uses a class of wasm-streams: they cannot be dropped"
+    );
+    Ok(glue)
 }
 
 /// Installs what the frontend build needs when it is missing: the wasm32 target, wasm-bindgen
