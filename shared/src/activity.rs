@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::MemberStatus;
 
 /// A change made through Glimpse, as the activity log records it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+// The wasm reads it by its name instead (see `crate::by_name`).
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -64,6 +66,13 @@ impl Action {
             MemberStatus::Rejected => Self::Reject,
             MemberStatus::Pending => Self::SetPending,
         }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::by_name(d, Action::parse)
     }
 }
 

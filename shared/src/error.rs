@@ -51,7 +51,9 @@ impl ErrorBody {
 
 /// The error codes of the API. A code this build does not know (a newer server) reads as
 /// `Unknown`, and a UI then shows the server's message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+// The wasm reads it by its name instead (see `crate::by_name`).
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -181,6 +183,16 @@ impl ErrorCode {
             Self::TooManyAccounts => "too_many_accounts",
             Self::Unknown => "unknown",
         }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::by_name(d, |name| {
+            let known = ErrorCode::ALL.into_iter().find(|c| c.as_str() == name);
+            Some(known.unwrap_or(ErrorCode::Unknown))
+        })
     }
 }
 
