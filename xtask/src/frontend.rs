@@ -112,6 +112,10 @@ pub fn build(workspace_root: &Path, release: bool) -> Result<PathBuf> {
             // wasm-opt drop unused loads and fold address constants. About 3 KB gzip less.
             .arg("--ignore-implicit-traps")
             .arg("--low-memory-unused")
+            // No inlining of a function into its only caller (by default wasm-opt inlines every
+            // such function): the module is 36 KB larger but its gzip 37 KB smaller, as twice
+            // as many smaller functions repeat each other's code far more than fewer big ones.
+            .arg("--one-caller-inline-max-function-size=0")
             .args(WASM_FEATURES)
             .arg("--strip-debug")
             .arg("--strip-producers")
