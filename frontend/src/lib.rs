@@ -118,7 +118,8 @@ fn Shell() -> impl IntoView {
 
     view! {
         <Show when=move || state.checked.get() fallback=|| view! { <Loading /> }>
-            <Show when=move || signed_in.get()>
+            // Not on the sign-in page, even when adding an account there: its form stands alone.
+            <Show when=move || signed_in.get() && location.route.with(|r| *r != Route::SignIn)>
                 <Header />
             </Show>
             <main id="main" tabindex="-1">

@@ -28,6 +28,7 @@ async fn ui_alice_adds_bob_shares_by_name_and_accepts_as_bob() {
     // Add bob from the header, with the sign-in form; alice stays the active account.
     b.follow("Add account").await;
     b.see("Add an account").await;
+    b.screenshot("add-account").await;
     b.fill("Username", "bob").await;
     b.fill("Password", &password("bob")).await;
     b.fill("Project", "project-b").await;

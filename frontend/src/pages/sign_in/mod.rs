@@ -322,7 +322,7 @@ pub fn SignInPage() -> impl IntoView {
                         {tr(Key::SignInSubmit)}
                     </button>
                     <Show when=move || adding.get()>
-                        <Link href=Route::MyImages.href() class="btn btn-quiet btn-block">
+                        <Link href=Route::MyImages.href() class="btn btn-block">
                             {tr(Key::CommonCancel)}
                         </Link>
                     </Show>
