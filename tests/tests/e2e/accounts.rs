@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::cli::openstack;
-use crate::harness::{Client, OpenStack, Reply, TestApp, project_id, spawn_app_with, unique};
+use crate::harness::{
+    Client, OpenStack, Reply, TestApp, project_id, spawn_app, spawn_app_with, unique,
+};
 use crate::sign_out::{held_by_account, keystone_accepts, session_id};
 
 fn password(user: &str) -> String {
@@ -61,7 +63,7 @@ async fn decide(client: &Client, image: &str, member: &str, status: &str) -> Val
 
 #[tokio::test]
 async fn one_session_shares_from_alice_and_accepts_as_bob() {
-    let app = spawn_app_with(|_| {}).await;
+    let app = spawn_app().await;
     let alice = app.sign_in("alice", "project-a").await;
 
     // bob joins alice's session; alice stays the active account.
@@ -205,17 +207,9 @@ async fn one_session_shares_from_alice_and_accepts_as_bob() {
     assert!(audit.failures.is_empty(), "{:?}", audit.failures);
 }
 
-/// alice and bob in one session, bob added second; Keystone re-checked at every request.
+/// alice and bob in one session, bob added second, and the id of that session.
 async fn alice_and_bob(app: &TestApp) -> (Client, tower_sessions::session::Id) {
-    let mut alice = crate::harness::client_at(&app.base_url);
-    let r = alice
-        .post(
-            "/api/v1/session",
-            &json!({"username": "alice", "password": password("alice"), "project": "project-a"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    alice.csrf = Some(r.json::<Session>().csrf_token);
+    let alice = app.sign_in("alice", "project-a").await;
     // Adding an account gives the session a new id, as a sign-in does.
     let r = add_account(&alice, "bob", "project-b").await;
     assert_eq!(names(&r.json::<Session>()), ["alice", "bob"]);
@@ -361,4 +355,33 @@ async fn accounts_are_removed_one_by_one_and_bounded_per_session() {
         .get("/api/v1/session")
         .await
         .error(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn an_account_that_wants_a_passcode_joins_once_it_is_given() {
+    let app = spawn_app().await;
+    let alice = app.sign_in("alice", "project-a").await;
+    let r = alice
+        .post(
+            "/api/v1/session/accounts",
+            &json!({"username": "erin", "password": password("erin")}),
+        )
+        .await;
+    let err = r.error(StatusCode::UNAUTHORIZED, "mfa_required");
+    assert_eq!(err.methods, Some(vec!["totp".to_owned()]));
+    // Meanwhile alice is signed in as before, alone.
+    assert_eq!(names(&alice.session().await), ["alice"]);
+
+    let passcode = crate::harness::cloud()
+        .seed()
+        .user("erin")
+        .passcode()
+        .expect("erin has a TOTP secret");
+    let r = alice
+        .post("/api/v1/session/totp", &json!({ "passcode": passcode }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let session: Session = r.json();
+    assert_eq!(names(&session), ["alice", "erin"]);
+    assert_eq!(session.user.name, "alice", "alice stays the active account");
 }
