@@ -283,7 +283,8 @@ async fn exports_and_the_stream_agree() {
             "member_name",
             "status",
             "created_at",
-            "updated_at"
+            "updated_at",
+            "seen_by"
         ]
     );
     // Other tests change other images meanwhile: compare this test's image only.
@@ -308,6 +309,7 @@ async fn exports_and_the_stream_agree() {
                 r.status.to_string(),
                 r.created_at.clone(),
                 r.updated_at.clone(),
+                r.seen_by.clone().unwrap_or_default(),
             ]
         })
         .collect();
