@@ -32,8 +32,9 @@ fn schemathesis() -> PathBuf {
 
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance";
 
-/// One schemathesis run of at most `seconds` (and 25 examples per operation).
-fn run(base: &str, label: &str, seconds: u32, extra: &[&str]) {
+/// One schemathesis run of at most `seconds` (and 25 examples per operation). `signed_in`: the
+/// session must last the run (no operation answers only 401).
+fn run(base: &str, label: &str, seconds: u32, signed_in: bool, extra: &[&str]) {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = Command::new(schemathesis())
         .arg("run")
@@ -58,7 +59,7 @@ fn run(base: &str, label: &str, seconds: u32, extra: &[&str]) {
     // Signed in, the calls must really be signed in: schemathesis lists the operations that
     // only ever answered 401. (Only 403 is fine: a project decides only on its own
     // membership, and random member ids are never the current project.)
-    if extra.iter().any(|a| a.starts_with("Cookie:")) {
+    if signed_in {
         assert!(
             !out.contains("401 Unauthorized ("),
             "({label}) the session did not last the run:\n{out}"
@@ -86,6 +87,8 @@ async fn the_api_keeps_to_its_openapi_document_under_fuzzing() {
         "/session",
         "/session/totp",
         "/session/project",
+        "/session/accounts",
+        "/session/accounts/{user_id}",
         "/config",
         "/images",
         "/images/{image_id}",
@@ -133,23 +136,36 @@ async fn the_api_keeps_to_its_openapi_document_under_fuzzing() {
             "false".to_owned(),
         ];
         let signed_in: Vec<&str> = signed_in.iter().map(String::as_str).collect();
-        // Signing in, the passcode step and signing out would end or replace this session,
-        // and a project switch replaces its token under the calls running beside it: they
-        // are fuzzed on their own (the switch, one call at a time) or signed out.
+        // Signing in, the passcode step, signing out and an account leaving (the fuzzer finds
+        // the session's own user id) would end or replace this session, adding an account
+        // answers 401 to wrong credentials, and a project switch replaces its token under the
+        // calls running beside it: they are fuzzed on their own (the switch and the adding,
+        // one call at a time) or signed out.
         let mut all_but = signed_in.clone();
-        for op in ["sign_in", "passcode", "sign_out", "switch_project"] {
+        for op in [
+            "sign_in",
+            "passcode",
+            "sign_out",
+            "switch_project",
+            "add_account",
+            "remove_account",
+        ] {
             all_but.extend(["--exclude-operation-id", op]);
         }
         run(
             &base,
             "signed in",
             60,
+            true,
             &[&all_but[..], &["--workers", "2"]].concat(),
         );
         let mut switching = signed_in.clone();
         switching.extend(["--include-operation-id", "switch_project", "--workers", "1"]);
-        run(&base, "switching project", 20, &switching);
-        run(&base, "signed out", 40, &["--workers", "2"]);
+        run(&base, "switching project", 20, true, &switching);
+        let mut adding = signed_in.clone();
+        adding.extend(["--include-operation-id", "add_account", "--workers", "1"]);
+        run(&base, "adding accounts", 15, false, &adding);
+        run(&base, "signed out", 40, false, &["--workers", "2"]);
     })
     .await
     .expect("schemathesis thread");

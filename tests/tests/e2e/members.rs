@@ -147,7 +147,11 @@ async fn only_the_member_project_decides() {
         .put(&member_path(&image, "project-c"), &accept)
         .await
         .error(StatusCode::FORBIDDEN, "forbidden");
-    assert!(err.message.contains("no account of this session"), "{}", err.message);
+    assert!(
+        err.message.contains("no account of this session"),
+        "{}",
+        err.message
+    );
 
     // A bad status value.
     bob.put(

@@ -162,7 +162,11 @@ async fn deciding_for_another_project_is_refused_unlogged() {
         )
         .await
         .error(StatusCode::FORBIDDEN, "forbidden");
-    assert!(err.message.contains("no account of this session"), "{}", err.message);
+    assert!(
+        err.message.contains("no account of this session"),
+        "{}",
+        err.message
+    );
     let bob = app.sign_in("bob", "project-b").await;
     for reader in [&alice, &bob] {
         let events = reader.events(&image).await;

@@ -35,7 +35,7 @@ use crate::http::extract::{Json, Path};
     ),
     security(("session" = [], "csrf" = [])),
 )]
-pub(super) async fn add(
+pub(super) async fn add_account(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     session: Session,
@@ -77,7 +77,7 @@ pub(super) async fn add(
     ),
     security(("session" = [], "csrf" = [])),
 )]
-pub(super) async fn remove(
+pub(super) async fn remove_account(
     State(app): State<AppState>,
     session: Session,
     mut user: CurrentUser,

@@ -30,8 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, sign_in::sign_in, sign_out))
         .routes(routes!(second_factor::passcode))
         .routes(routes!(switch_project))
-        .routes(routes!(accounts::add))
-        .routes(routes!(accounts::remove))
+        .routes(routes!(accounts::add_account))
+        .routes(routes!(accounts::remove_account))
 }
 
 /// `GET /session`: the session (its token re-checked with Keystone when due).
