@@ -97,6 +97,10 @@ fn Shell() -> impl IntoView {
         let route = location.route.get();
         if previous.is_some_and(|p| p != route) {
             router::focus_heading();
+            // An account whose sign-in ended meanwhile is told of on the next page.
+            if state.several_accounts_untracked() {
+                state.check_accounts();
+            }
         }
         route
     });

@@ -138,6 +138,26 @@ impl AppState {
         });
     }
 
+    /// Asks whether every account of the session is still there: one whose sign-in ended
+    /// (expired, revoked) is told of, and the session taken as it is now.
+    pub fn check_accounts(&self) {
+        let state = *self;
+        spawn_local(async move {
+            if let Ok(session) = api::get_session().await {
+                let same = state
+                    .session
+                    .with_untracked(|s| s.as_ref().is_some_and(|s| s.accounts == session.accounts));
+                if !same || !session.ended_accounts.is_empty() {
+                    state.set_session(session);
+                }
+            }
+        });
+    }
+
+    pub fn several_accounts_untracked(&self) -> bool {
+        untrack(|| self.several_accounts())
+    }
+
     /// Whether the session holds several accounts: the inbox and its badge then cover every
     /// project of every account.
     pub fn several_accounts(&self) -> bool {
@@ -177,7 +197,7 @@ impl AppState {
             return;
         }
         let state = *self;
-        let everywhere = untrack(|| self.several_accounts());
+        let everywhere = self.several_accounts_untracked();
         spawn_local(async move {
             let result = api::list_images(
                 &scope.region,
