@@ -60,6 +60,9 @@ async fn ui_alice_adds_bob_shares_by_name_and_accepts_as_bob() {
     b.choose("Project", "project-b").await;
     b.see("You are now working in project project-b.").await;
     b.see("bob \u{b7} project-b").await;
+    // The list reloads for bob's project: a fresh page, so that the row clicked is that list's.
+    b.reload().await;
+    b.see("bob \u{b7} project-b").await;
     let offer = b.row(&name).await;
     b.click_in("Accept", Some(&offer)).await;
     b.see(&format!("Accepted \u{201c}{name}\u{201d}")).await;

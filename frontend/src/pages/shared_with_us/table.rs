@@ -99,24 +99,26 @@ pub(super) fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) ->
     let where_ = StoredValue::new((scope.region.clone(), scope.project_id.clone()));
     // Offers to the session's other projects say which (the inbox across accounts).
     let everywhere = rows.with_value(|r| r.iter().any(|o| o.image.offered_to.is_some()));
+    // The table may be redrawn while decisions are on their way (the list reloads when the
+    // project changes): its rows are taken first, and read after the wait only if still there.
     let decide = Callback::new(move |(ids, decision): (Vec<String>, MemberStatus)| {
         let (region, project) = where_.get_value();
+        let targets: Vec<Offer> = rows.with_value(|rows| {
+            rows.iter()
+                .filter(|r| ids.contains(&r.image.id))
+                .cloned()
+                .collect()
+        });
         run.run(async move {
-            let targets: Vec<Offer> = rows.with_value(|rows| {
-                rows.iter()
-                    .filter(|r| ids.contains(&r.image.id))
-                    .cloned()
-                    .collect()
-            });
             let total = targets.len();
-            progress.set(Progress {
+            progress.try_set(Progress {
                 done: 0,
                 total,
                 decision,
             });
             for t in &targets {
-                t.busy.set(true);
-                t.error.set(None);
+                t.busy.try_set(true);
+                t.error.try_set(None);
             }
             // (id, name) of each success.
             let ok = RefCell::new(Vec::<(String, String)>::new());
@@ -145,7 +147,7 @@ pub(super) fn OfferTable(scope: Scope, tab: MemberStatus, images: Vec<Image>) ->
             .await;
             let ok = ok.into_inner();
             let is_done = |id: &String| ok.iter().any(|(x, _)| x == id);
-            rows.with_value(|rows| {
+            rows.try_with_value(|rows| {
                 for r in rows.iter().filter(|r| is_done(&r.image.id)) {
                     r.gone.try_set(true);
                 }
