@@ -5,6 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::members::MemberList;
+use super::pick_project::PickProject;
 use crate::api::{self, ApiError};
 use crate::change::{Run, change};
 use crate::i18n::{Key, t, tf, tn, tr};
@@ -215,54 +216,9 @@ pub fn AddMembersForm(
         }
     };
 
-    // The session's other projects (every account's), to pick by name rather than copy an ID.
-    let others = move || {
-        state.session.with(|s| {
-            let Some(s) = s else { return Vec::new() };
-            let mut projects: Vec<(String, String)> = Vec::new();
-            for a in &s.accounts {
-                for p in &a.projects {
-                    if p.id != s.project.id && !projects.iter().any(|(id, _)| *id == p.id) {
-                        projects.push((p.id.clone(), p.name.clone()));
-                    }
-                }
-            }
-            projects
-        })
-    };
-    let pick = move |ev: leptos::ev::Event| {
-        let id = event_target_value(&ev);
-        if !id.is_empty() {
-            input.update(|text| {
-                if !text.trim().is_empty() {
-                    text.push('\n');
-                }
-                text.push_str(&id);
-            });
-        }
-        // Back to the placeholder, for the next pick.
-        if let Some(select) = ev.target() {
-            let select: web_sys::HtmlInputElement = wasm_bindgen::JsCast::unchecked_into(select);
-            select.set_value("");
-        }
-    };
-
     view! {
         <form class="add-member" on:submit=on_submit novalidate=true>
-            <Show when=move || !others().is_empty()>
-                <div class="field">
-                    <label for="member-pick">{tr(Key::MembersPick)}</label>
-                    <select id="member-pick" on:change=pick>
-                        <option value="">{tr(Key::MembersPickNone)}</option>
-                        {move || {
-                            others()
-                                .into_iter()
-                                .map(|(id, name)| view! { <option value=id>{name}</option> })
-                                .collect_view()
-                        }}
-                    </select>
-                </div>
-            </Show>
+            <PickProject input=input />
             <div class="field">
                 <label for="member-ids">{tr(Key::MembersField)}</label>
                 <textarea

@@ -5,6 +5,7 @@ mod add_members;
 mod copy_region;
 mod members;
 mod offer;
+mod pick_project;
 mod properties;
 mod sharing;
 
