@@ -9,12 +9,13 @@ use time::format_description::well_known::Rfc3339;
 use tower_sessions::Session;
 
 use super::current::{CurrentUser, glance_of};
-use super::user::{ProjectToken, store};
+use super::user::{Account, ProjectToken, store};
 use crate::changes::Actor;
 use crate::http::AppState;
 use crate::http::error::{Error, Result};
 use crate::openstack::Token;
 use crate::openstack::glance::Glance;
+use crate::openstack::keystone::Auth;
 
 /// One project of the session, as the account that has it acts in it.
 pub struct ProjectAccess {
@@ -43,29 +44,14 @@ impl CurrentUser {
                 if !seen.insert(project.id.clone()) {
                     continue;
                 }
-                let token = if project.id == account.project.id {
-                    Some(Ok(account.token.clone()))
-                } else if let Some(cached) = account
-                    .project_tokens
-                    .iter()
-                    .find(|t| t.project_id == project.id)
-                {
-                    Some(Ok(cached.token.clone()))
-                } else if account.application_credential {
-                    Some(Err(Error::Forbidden(
-                        "An application credential is bound to one project.".into(),
-                    )))
-                } else {
-                    fresh.push((index, project.clone()));
-                    None
-                };
-                if let Some(token) = token {
-                    out.push(ProjectAccess {
+                match token_in(account, &project.id) {
+                    Some(token) => out.push(ProjectAccess {
                         account: account.user.clone(),
                         project: project.clone(),
                         token,
                         index,
-                    });
+                    }),
+                    None => fresh.push((index, project.clone())),
                 }
             }
         }
@@ -78,14 +64,9 @@ impl CurrentUser {
         .await;
         for ((index, project), result) in fresh.into_iter().zip(rescoped) {
             let account = &mut self.data.accounts[index];
-            let token = result.map_err(Error::from).map(|auth| {
-                account.project_tokens.push(ProjectToken {
-                    project_id: project.id.clone(),
-                    token: auth.token.clone(),
-                    expires_at: auth.expires_at,
-                });
-                auth.token
-            });
+            let token = result
+                .map_err(Error::from)
+                .map(|auth| keep(account, &project.id, auth));
             out.push(ProjectAccess {
                 account: account.user.clone(),
                 project,
@@ -140,28 +121,13 @@ impl CurrentUser {
             return Ok(None);
         };
         let account = &mut self.data.accounts[index];
-        let kept = account
-            .project_tokens
-            .iter()
-            .find(|t| t.project_id == project_id && valid(&t.expires_at))
-            .map(|t| t.token.clone());
-        let token = match kept {
-            Some(token) if account.project.id != project_id => token,
-            _ if account.project.id == project_id => account.token.clone(),
-            _ if account.application_credential => {
-                return Err(Error::Forbidden(
-                    "An application credential is bound to one project.".into(),
-                ));
-            }
-            _ => {
+        let token = match token_in(account, project_id) {
+            Some(token) => token?,
+            None => {
                 let auth = app.keystone.rescope(&account.token, project_id).await?;
-                account.project_tokens.push(ProjectToken {
-                    project_id: project_id.to_owned(),
-                    token: auth.token.clone(),
-                    expires_at: auth.expires_at,
-                });
+                let token = keep(account, project_id, auth);
                 store(session, &self.data).await?;
-                auth.token
+                token
             }
         };
         let account = &self.data.accounts[index];
@@ -173,6 +139,37 @@ impl CurrentUser {
         };
         Ok(Some((actor, glance_of(account, app, region)?)))
     }
+}
+
+/// The token `account` already has for `project_id`: its own for its current project, or one
+/// kept from an earlier rescope; a refusal for an application credential, bound to one project;
+/// None when a rescope is needed.
+fn token_in(account: &Account, project_id: &str) -> Option<Result<Token>> {
+    if project_id == account.project.id {
+        return Some(Ok(account.token.clone()));
+    }
+    if let Some(kept) = account
+        .project_tokens
+        .iter()
+        .find(|t| t.project_id == project_id && valid(&t.expires_at))
+    {
+        return Some(Ok(kept.token.clone()));
+    }
+    account.application_credential.then(|| {
+        Err(Error::Forbidden(
+            "An application credential is bound to one project.".into(),
+        ))
+    })
+}
+
+/// Keeps a token rescoped to `project_id` with the account (revoked when it leaves).
+fn keep(account: &mut Account, project_id: &str, auth: Auth) -> Token {
+    account.project_tokens.push(ProjectToken {
+        project_id: project_id.to_owned(),
+        token: auth.token.clone(),
+        expires_at: auth.expires_at,
+    });
+    auth.token
 }
 
 /// A kept token is used while it has 5 minutes left, so that it does not expire on the way.
